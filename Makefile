@@ -1,0 +1,33 @@
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+DATASET ?= ../shared/datasets/banking77
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## Install what is missing: .venv with pinned packages, Redis server, demo store DB
+	@scripts/setup.sh
+
+run: ## Set up, train if the data changed, start Redis + action server + Rasa, print the URLs
+	@scripts/run.sh
+
+test: ## Set up and run the whole test suite (lint, validate, conversations, pytest)
+	@scripts/test.sh
+
+lint: ## ruff + mypy
+	@scripts/lint.sh
+
+train: ## Train the model if the training data changed (FORCE=1 to always train)
+	@source scripts/lib.sh && python -m scripts.train_if_needed $(if $(FORCE),--force,)
+
+validate: ## rasa data validate plus the knowledge-base checks
+	@source scripts/lib.sh && rasa data validate --fail-on-warnings && python -m knowledge.cli validate
+
+bench: ## NLU evaluation: intent accuracy and FAQ retrieval on held-out phrasings
+	@source scripts/lib.sh && python -m scripts.evaluate_nlu
+
+constraints: ## Re-pin constraints.txt from the current .venv
+	@source scripts/lib.sh && { echo "# Pinned versions of every package in .venv. Regenerate with: make constraints"; \
+	  echo "setuptools==70.3.0"; pip freeze --exclude-editable | grep -v '^setuptools=='; } > constraints.txt
+
+.PHONY: help setup run test lint train validate bench constraints

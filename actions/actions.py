@@ -1,0 +1,232 @@
+"""Custom actions. Each one only names itself and runs logic from a plain module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import faq, handoff, order_flows, session, verification
+from actions.locale import locale_for
+from actions.order_flows import OrderFlows
+from actions.replies import Outcome, Reply, response_texts, send
+from actions.runtime import STORE_TIMEZONE, services
+
+LANGUAGE_SLOT = "language"
+CARRIED_OVER_SLOTS = ("language", "customer_name", "email", "order_number")
+
+
+def _language(tracker: Tracker) -> str:
+    return tracker.get_slot(LANGUAGE_SLOT) or "en"
+
+
+def _flows(tracker: Tracker) -> OrderFlows:
+    s = services()
+    return OrderFlows(s.store, s.policy, locale_for(_language(tracker)), s.today())
+
+
+def _slot_events(outcome: Outcome) -> list[EventType]:
+    return [SlotSet(name, value) for name, value in outcome.slots.items()]
+
+
+class ActionSessionStart(Action):
+    """Starts a session: privacy notice for newcomers, profile slots for returning customers."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        carried = [SlotSet(k, tracker.get_slot(k)) for k in CARRIED_OVER_SLOTS if tracker.get_slot(k) is not None]
+        metadata = tracker.get_slot("session_started_metadata")
+        outcome = await session.start_session(
+            services().profiles, tracker.sender_id, metadata, datetime.now(STORE_TIMEZONE)
+        )
+        send(dispatcher, outcome.replies)
+        return [SessionStarted(), *carried, *_slot_events(outcome), ActionExecuted("action_listen")]
+
+
+class ActionAnswerFaq(Action):
+    """Answers with the FAQ's current text from the knowledge files."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        faq_id = faq.predicted_faq_id(tracker.latest_message)
+        entry = services().knowledge.current().get(faq_id, _language(tracker)) if faq_id else None
+        if entry is None:
+            dispatcher.utter_message(response="utter_faq_unavailable")
+        else:
+            dispatcher.utter_message(**faq.answer_message(entry))
+        return []
+
+
+class ActionAskOrderNumber(Action):
+    """Asks for the order number, offering a known customer's recent orders."""
+
+    def name(self) -> str:
+        return "action_ask_order_number"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        reply = verification.ask_order_number(
+            tracker.get_slot("email"), services().store, locale_for(_language(tracker))
+        )
+        send(dispatcher, (reply,))
+        return []
+
+
+class ActionAskReturnFormConfirmation(Action):
+    """Asks to confirm a return, naming what it costs."""
+
+    def name(self) -> str:
+        return "action_ask_return_form_confirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order = _verified_order(tracker)
+        if order is not None:
+            reason = tracker.get_slot("return_reason") or "other"
+            send(dispatcher, (_flows(tracker).ask_return_confirmation(order, reason),))
+        return []
+
+
+def _verified_order(tracker: Tracker) -> Any:
+    return verification.verified_order(tracker.get_slot("order_number"), tracker.get_slot("email"), services().store)
+
+
+async def _finish_flow(tracker: Tracker, outcome: Outcome, dispatcher: CollectingDispatcher) -> list[EventType]:
+    send(dispatcher, outcome.replies)
+    remembered = await session.remember_verified_customer(
+        services().profiles,
+        services().store,
+        tracker.sender_id,
+        tracker.get_slot("email"),
+        datetime.now(STORE_TIMEZONE),
+    )
+    return _slot_events(outcome) + [SlotSet(k, v) for k, v in remembered.items()]
+
+
+class ActionOrderStatus(Action):
+    """Tells the status of a verified order and when it arrives."""
+
+    def name(self) -> str:
+        return "action_order_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order = _verified_order(tracker)
+        if order is None:
+            return []
+        return await _finish_flow(tracker, Outcome((_flows(tracker).status(order),)), dispatcher)
+
+
+class ActionCancelOrder(Action):
+    """Cancels a verified order once confirmed, or says why it can't."""
+
+    def name(self) -> str:
+        return "action_cancel_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order = _verified_order(tracker)
+        if order is None:
+            return []
+        outcome = _flows(tracker).cancel(order, tracker.get_slot("confirmation"))
+        return await _finish_flow(tracker, outcome, dispatcher)
+
+
+class ActionChangeAddress(Action):
+    """Changes the delivery address of a verified order once confirmed."""
+
+    def name(self) -> str:
+        return "action_change_address"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order = _verified_order(tracker)
+        if order is None:
+            return []
+        outcome = _flows(tracker).change_address(
+            order, tracker.get_slot("new_address"), tracker.get_slot("confirmation")
+        )
+        return await _finish_flow(tracker, outcome, dispatcher)
+
+
+class ActionStartReturn(Action):
+    """Books a return for a verified order once confirmed, or says why it can't."""
+
+    def name(self) -> str:
+        return "action_start_return"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order = _verified_order(tracker)
+        if order is None:
+            return []
+        outcome = _flows(tracker).book_return(
+            order, tracker.get_slot("return_reason"), tracker.get_slot("confirmation")
+        )
+        return await _finish_flow(tracker, outcome, dispatcher)
+
+
+class ActionStopFlow(Action):
+    """Confirms that a stopped flow changed nothing and forgets its answers."""
+
+    def name(self) -> str:
+        return "action_stop_flow"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_flow_stopped")
+        return [SlotSet(k, v) for k, v in order_flows.clear_flow_slots().items()]
+
+
+class ActionDeleteMyData(Action):
+    """Erases the profile; the tracker store then deletes the conversation."""
+
+    def name(self) -> str:
+        return "action_delete_my_data"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        await services().profiles.delete(tracker.sender_id)
+        dispatcher.utter_message(response="utter_data_deleted")
+        return [SlotSet("erase_requested", True)]
+
+
+class ActionHandoff(Action):
+    """Asks the gateway to hand the conversation to a person, with the reason."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        request = handoff.handoff_request(tracker.latest_message, tracker.active_loop_name)
+        dispatcher.utter_message(response="utter_handoff")
+        dispatcher.utter_message(json_message=request)
+        return [SlotSet(k, v) for k, v in order_flows.clear_flow_slots().items()]
+
+
+class ActionDefaultAskAffirmation(Action):
+    """Offers the likeliest meanings of an unclear message as buttons."""
+
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        labels = response_texts(domain, "utter_intent_label_")
+        buttons = faq.suggestions(
+            tracker.latest_message, services().knowledge.current(), _language(tracker), labels
+        )
+        other = response_texts(domain, "utter_option_something_else").get("", "")
+        buttons.append({"title": other, "payload": "/deny"})
+        send(dispatcher, (Reply("utter_did_you_mean", buttons=tuple(buttons)),))
+        return []
+
+
+class ActionDefaultFallback(Action):
+    """Gives up gracefully after a second misunderstanding and offers a person."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_default")
+        return [UserUtteranceReverted()]

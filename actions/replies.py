@@ -1,0 +1,42 @@
+"""Replies as data: the logic modules decide, the actions only send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One bot message: a response name from the domain and its values."""
+
+    response: str
+    values: dict[str, Any] = field(default_factory=dict)
+    buttons: tuple[dict[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a step decided: messages to send and slots to set."""
+
+    replies: tuple[Reply, ...] = ()
+    slots: dict[str, Any] = field(default_factory=dict)
+
+
+def send(dispatcher: CollectingDispatcher, replies: tuple[Reply, ...]) -> None:
+    """Sends the replies in order."""
+    for reply in replies:
+        dispatcher.utter_message(
+            response=reply.response, buttons=list(reply.buttons) or None, **reply.values
+        )
+
+
+def response_texts(domain: dict[str, Any], prefix: str) -> dict[str, str]:
+    """The first text of every domain response whose name starts with ``prefix``, by suffix."""
+    return {
+        name[len(prefix) :]: variations[0]["text"]
+        for name, variations in (domain.get("responses") or {}).items()
+        if name.startswith(prefix) and variations and "text" in variations[0]
+    }

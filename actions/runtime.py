@@ -1,0 +1,62 @@
+"""The services the actions use, built once from the environment on first use."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from redis.asyncio import Redis
+
+from actions.policy import Policy
+from actions.profiles import ProfileStore
+from actions.store import SqliteStore, StoreBackend
+from knowledge import KnowledgeRepository
+
+STORE_TIMEZONE = ZoneInfo("Asia/Seoul")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Services:
+    """Everything an action may need besides the tracker."""
+
+    store: StoreBackend
+    profiles: ProfileStore
+    knowledge: KnowledgeRepository
+    policy: Policy
+    today: Callable[[], date]
+
+
+_services: Services | None = None
+
+
+def services() -> Services:
+    """Returns the services, creating them from the environment the first time."""
+    global _services
+    if _services is None:
+        _services = Services(
+            store=SqliteStore(Path(_env("STORE_DB_PATH", "var/store.sqlite3"))),
+            profiles=ProfileStore(Redis.from_url(_env("REDIS_URL", "redis://127.0.0.1:6390/0"))),
+            knowledge=KnowledgeRepository(Path(_env("KNOWLEDGE_DIR", "data/knowledge"))),
+            policy=Policy.load(),
+            today=lambda: datetime.now(STORE_TIMEZONE).date(),
+        )
+    return _services
+
+
+def use_services(replacement: Services | None) -> None:
+    """Replaces the services (tests), or resets them to be rebuilt from the environment."""
+    global _services
+    _services = replacement
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, default)
+    path = Path(value)
+    if name.endswith(("_PATH", "_DIR")) and not path.is_absolute():
+        return str(PROJECT_ROOT / path)
+    return value

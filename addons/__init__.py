@@ -1,0 +1,1 @@
+"""Rasa plug-ins of this assistant: the knowledge importer and the Redis stores."""

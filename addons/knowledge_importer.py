@@ -1,0 +1,67 @@
+"""A Rasa importer that turns the knowledge files into ``faq/<id>`` training data.
+
+The phrasings become examples of the retrieval intent ``faq/<id>``. The response
+registered for each key is the FAQ's question, not its answer: the answer is read
+at run time by ``action_answer_faq``, so editing it never invalidates the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, Optional, Text
+
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.training_data.structures import StoryGraph
+from rasa.shared.importers.importer import TrainingDataImporter
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from knowledge import KnowledgeBase
+
+RETRIEVAL_INTENT = "faq"
+
+
+class KnowledgeImporter(TrainingDataImporter):
+    """Supplies NLU examples and response keys for every FAQ of one language."""
+
+    def __init__(
+        self,
+        config_file: Optional[Text] = None,
+        domain_path: Optional[Text] = None,
+        training_data_paths: Optional[Any] = None,
+        knowledge_dir: Text = "data/knowledge",
+        language: Text = "en",
+    ) -> None:
+        self._knowledge_dir = Path(knowledge_dir)
+        self._language = language
+
+    def get_nlu_data(self, language: Optional[Text] = "en") -> TrainingData:
+        """Returns the FAQ phrasings as retrieval-intent examples."""
+        faqs = KnowledgeBase.load(self._knowledge_dir).faqs(self._language)
+        examples = [
+            Message.build(text=phrasing, intent=f"{RETRIEVAL_INTENT}/{faq.id}")
+            for faq in faqs
+            for phrasing in faq.phrasings
+        ]
+        responses = {f"utter_{RETRIEVAL_INTENT}/{faq.id}": [{"text": faq.question}] for faq in faqs}
+        return TrainingData(training_examples=examples, responses=responses)
+
+    def get_domain(self) -> Domain:
+        """Adds nothing to the domain; the responses come with the NLU data."""
+        return Domain.empty()
+
+    def get_stories(self, exclusion_percentage: Optional[int] = None) -> StoryGraph:
+        """Adds no stories."""
+        return StoryGraph([])
+
+    def get_conversation_tests(self) -> StoryGraph:
+        """Adds no test stories."""
+        return StoryGraph([])
+
+    def get_config(self) -> Dict[Text, Any]:
+        """Adds no configuration."""
+        return {}
+
+    def get_config_file_for_auto_config(self) -> Optional[Text]:
+        """Has no config file."""
+        return None

@@ -1,0 +1,1 @@
+"""Project scripts run with ``python -m scripts.<name>``."""

@@ -1,0 +1,135 @@
+# Shared shell functions for setup, run and test. Source it; don't run it.
+# Every value has an embedded default so a fresh clone works with no configuration.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+VAR="$ROOT/var"
+export PATH="$VENV/bin:$PATH"
+
+export RASA_TELEMETRY_ENABLED=false
+export TF_CPP_MIN_LOG_LEVEL=2
+export HF_HUB_OFFLINE=1
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+
+export REDIS_PORT="${REDIS_PORT:-6390}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}"
+export RASA_PORT="${RASA_PORT:-5005}"
+export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"
+export STORE_DB_PATH="${STORE_DB_PATH:-$VAR/store.sqlite3}"
+export KNOWLEDGE_DIR="${KNOWLEDGE_DIR:-$ROOT/data/knowledge}"
+export MODEL_DIR="${MODEL_DIR:-$ROOT/models}"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  log "installing OS packages: $*"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+find_python310() {
+  local candidate
+  for candidate in "$HOME"/.pyenv/versions/3.10*/bin/python3.10 python3.10 /usr/bin/python3.10; do
+    if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1; then
+      command -v "$candidate"; return
+    fi
+  done
+  die "Python 3.10 is required (Rasa 3.6 runs on 3.8-3.10). Install it, e.g. 'pyenv install 3.10'."
+}
+
+# Creates .venv and installs the pinned dependencies when requirements change.
+ensure_venv() {
+  local stamp="$VENV/.requirements.sha256" wanted
+  wanted="$(cat "$ROOT/requirements.txt" "$ROOT/constraints.txt" | sha256sum | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then return; fi
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating virtual environment in .venv"
+    "$(find_python310)" -m venv "$VENV"
+  fi
+  log "installing Python packages (first time: a few minutes)"
+  "$VENV/bin/pip" install -q --disable-pip-version-check \
+    -r "$ROOT/requirements.txt" -c "$ROOT/constraints.txt" 2>&1 | grep -v '^WARNING: Location' || true
+  "$VENV/bin/python" -c 'import rasa, rasa_sdk, pkg_resources' \
+    || die "Python packages did not install; see the messages above."
+  echo "$wanted" >"$stamp"
+}
+
+ensure_redis_server() {
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+}
+
+redis_ping() { redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+
+# Starts a local Redis with AOF persistence (appendfsync everysec) under var/redis.
+start_redis() {
+  ensure_redis_server
+  if redis_ping; then log "redis already running on port $REDIS_PORT"; return; fi
+  mkdir -p "$VAR/redis"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$VAR/redis" \
+    --appendonly yes --appendfsync everysec --save '' \
+    --daemonize yes --pidfile "$VAR/redis/redis.pid" --logfile "$VAR/redis/redis.log"
+  wait_for "redis" redis_ping 20
+}
+
+stop_redis() { redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true; }
+
+# wait_for NAME CHECK_COMMAND SECONDS
+wait_for() {
+  local name="$1" check="$2" seconds="$3" i
+  for ((i = 0; i < seconds * 4; i++)); do
+    if $check; then return 0; fi
+    sleep 0.25
+  done
+  die "$name did not become ready within ${seconds}s"
+}
+
+# The Rasa API token: from the environment, else generated once into var/secrets.env.
+ensure_rasa_token() {
+  if [ -n "${RASA_TOKEN:-}" ]; then return; fi
+  mkdir -p "$VAR"
+  if [ ! -f "$VAR/secrets.env" ]; then
+    (umask 077 && echo "RASA_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')" >"$VAR/secrets.env")
+  fi
+  # shellcheck disable=SC1091
+  set -a && . "$VAR/secrets.env" && set +a
+}
+
+ensure_store_db() {
+  [ -f "$STORE_DB_PATH" ] || python -m actions.store seed "$STORE_DB_PATH"
+}
+
+train_if_needed() {
+  python -m scripts.train_if_needed
+}
+
+actions_ready() { curl -fs "http://127.0.0.1:$ACTIONS_PORT/health" >/dev/null 2>&1; }
+rasa_ready() { curl -fs "$RASA_URL/status?token=$RASA_TOKEN" 2>/dev/null | grep -q model_id; }
+
+start_actions() {
+  mkdir -p "$VAR/log"
+  SANIC_HOST=127.0.0.1 nohup python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" \
+    >"$VAR/log/actions.log" 2>&1 &
+  echo $! >"$VAR/actions.pid"
+  wait_for "action server" actions_ready 60
+}
+
+start_rasa() {
+  mkdir -p "$VAR/log"
+  nohup rasa run --enable-api --auth-token "$RASA_TOKEN" -i 127.0.0.1 -p "$RASA_PORT" \
+    --model "$MODEL_DIR" --endpoints "$ROOT/endpoints.yml" --credentials "$ROOT/credentials.yml" \
+    >"$VAR/log/rasa.log" 2>&1 &
+  echo $! >"$VAR/rasa.pid"
+  wait_for "rasa server" rasa_ready 180
+}
+
+stop_pidfile() {
+  local file="$1"
+  if [ -f "$file" ]; then kill "$(cat "$file")" 2>/dev/null || true; rm -f "$file"; fi
+}

@@ -1,0 +1,71 @@
+"""Shared fixtures: a demo store on a fixed date, fake Redis, and tracker fixtures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import fakeredis
+import pytest
+from rasa_sdk import Tracker
+
+from actions.policy import Policy
+from actions.profiles import ProfileStore
+from actions.runtime import Services, use_services
+from actions.store import SqliteStore, build_database
+from knowledge import KnowledgeRepository
+
+ROOT = Path(__file__).resolve().parent.parent
+TRACKERS = Path(__file__).resolve().parent / "data" / "trackers"
+# A Wednesday with no public holiday near it, so business-day sums are easy to check.
+TODAY = date(2026, 11, 18)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SqliteStore:
+    """The demo store built from the seed data as of TODAY."""
+    return build_database(tmp_path / "store.sqlite3", TODAY)
+
+
+@pytest.fixture
+def policy() -> Policy:
+    """The store policy from data/store/policy.yml."""
+    return Policy.load()
+
+
+@pytest.fixture
+async def profiles() -> AsyncIterator[ProfileStore]:
+    """Profiles on an in-process fake Redis."""
+    redis = fakeredis.FakeAsyncRedis()
+    yield ProfileStore(redis)
+    await redis.close()
+
+
+@pytest.fixture
+def services(store: SqliteStore, profiles: ProfileStore, policy: Policy) -> Iterator[Services]:
+    """Installs test services for the actions and removes them afterwards."""
+    installed = Services(
+        store=store,
+        profiles=profiles,
+        knowledge=KnowledgeRepository(ROOT / "data" / "knowledge"),
+        policy=policy,
+        today=lambda: TODAY,
+    )
+    use_services(installed)
+    yield installed
+    use_services(None)
+
+
+def load_tracker(name: str, **slots: Any) -> Tracker:
+    """A tracker from tests/data/trackers/<name>.json, with optional slot overrides."""
+    state = json.loads((TRACKERS / f"{name}.json").read_text(encoding="utf-8"))
+    state["slots"] = {**state.get("slots", {}), **slots}
+    return Tracker.from_dict(state)
+
+
+def sent(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages a dispatcher collected, without the keys rasa-sdk leaves empty."""
+    return [{key: value for key, value in message.items() if value not in (None, [], {})} for message in messages]

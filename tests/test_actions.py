@@ -1,0 +1,245 @@
+"""Actions run against tracker fixtures from tests/data/trackers; exact events and messages."""
+
+from typing import Any
+
+import pytest
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions
+from actions.profiles import Profile
+from actions.runtime import Services
+from tests.conftest import load_tracker, sent
+
+DOMAIN: dict[str, Any] = {
+    "responses": {
+        "utter_intent_label_check_order_status": [{"text": "Check where my order is"}],
+        "utter_option_something_else": [{"text": "Something else"}],
+    }
+}
+FLOW_SLOTS_CLEARED = [SlotSet("return_reason", None), SlotSet("new_address", None), SlotSet("confirmation", None)]
+
+
+def response(name: str, **values: Any) -> dict[str, Any]:
+    return {"template": name, "response": name, **values}
+
+
+async def run(action: Any, tracker_name: str, **slots: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, load_tracker(tracker_name, **slots), DOMAIN)
+    return sent(dispatcher.messages), events
+
+
+async def test_first_contact_gets_the_privacy_notice(services: Services) -> None:
+    messages, events = await run(actions.ActionSessionStart(), "new_customer")
+    assert messages == [response("utter_privacy_notice")]
+    assert events == [
+        SessionStarted(),
+        SlotSet("language", "en"),
+        SlotSet("returning_customer", False),
+        ActionExecuted("action_listen"),
+    ]
+    profile = await services.profiles.get("web-7f3a9c")
+    assert profile is not None and profile.name is None
+
+
+async def test_returning_customer_is_recognised_without_a_second_notice(services: Services) -> None:
+    await services.profiles.save(
+        Profile("web-7f3a9c", first_seen="2026-10-01T10:00:00+09:00", name="Mina Kim", email="mina.kim@example.com")
+    )
+    messages, events = await run(actions.ActionSessionStart(), "new_customer")
+    assert messages == []
+    assert events == [
+        SessionStarted(),
+        SlotSet("language", "en"),
+        SlotSet("customer_name", "Mina Kim"),
+        SlotSet("returning_customer", True),
+        SlotSet("email", "mina.kim@example.com"),
+        ActionExecuted("action_listen"),
+    ]
+
+
+async def test_telegram_first_name_feeds_the_profile(services: Services) -> None:
+    _, events = await run(actions.ActionSessionStart(), "telegram_newcomer")
+    assert SlotSet("customer_name", "Hana") in events
+    profile = await services.profiles.get("tg-4242")
+    assert profile is not None and profile.name == "Hana"
+
+
+async def test_faq_answer_comes_from_the_knowledge_file_with_its_id(services: Services) -> None:
+    messages, events = await run(actions.ActionAnswerFaq(), "faq_predicted")
+    answer = services.knowledge.current().get("shipping_cost", "en")
+    assert answer is not None
+    assert messages == [{"text": answer.answer, "faq_id": "shipping_cost", "language": "en"}]
+    assert events == []
+
+
+async def test_faq_button_payload_picks_the_faq(services: Services) -> None:
+    messages, _ = await run(actions.ActionAnswerFaq(), "faq_button")
+    assert messages[0]["faq_id"] == "returns_window"
+
+
+async def test_faq_unknown_to_the_knowledge_base_is_not_guessed(services: Services) -> None:
+    messages, _ = await run(actions.ActionAnswerFaq(), "faq_retired")
+    assert messages == [response("utter_faq_unavailable")]
+
+
+async def test_unclear_message_offers_the_two_likeliest_meanings(services: Services) -> None:
+    messages, events = await run(actions.ActionDefaultAskAffirmation(), "unclear_message")
+    knowledge = services.knowledge.current()
+    refund, cost = knowledge.get("refund_timing", "en"), knowledge.get("returns_cost", "en")
+    assert refund is not None and cost is not None
+    assert messages == [
+        response(
+            "utter_did_you_mean",
+            buttons=[
+                {"title": refund.question, "payload": '/faq{"faq_id": "refund_timing"}'},
+                {"title": cost.question, "payload": '/faq{"faq_id": "returns_cost"}'},
+                {"title": "Something else", "payload": "/deny"},
+            ],
+        )
+    ]
+    assert events == []
+
+
+async def test_second_misunderstanding_offers_a_person(services: Services) -> None:
+    messages, events = await run(actions.ActionDefaultFallback(), "unclear_message")
+    assert messages == [response("utter_default")]
+    assert events == [UserUtteranceReverted()]
+
+
+async def test_order_status_of_a_shipped_order(services: Services) -> None:
+    messages, events = await run(actions.ActionOrderStatus(), "order_status_verified")
+    assert messages == [
+        response(
+            "utter_order_status_shipped",
+            order_number="10421",
+            items="Stoneware dinner set (12 pieces)",
+            total="₩89,000",
+            payment="card",
+            tracking="CJ6412098831",
+            address="15 Yeoksam-ro, Gangnam-gu, Seoul",
+            dispatched_on="Tue 17 Nov",
+            earliest="Wed 18 Nov",
+            latest="Thu 19 Nov",
+        )
+    ]
+    assert events == [SlotSet("customer_name", "Mina Kim")]
+
+
+async def test_late_order_apologises_and_offers_to_chase(services: Services) -> None:
+    messages, _ = await run(actions.ActionOrderStatus(), "late_order_verified")
+    assert messages[0]["response"] == "utter_order_status_late"
+    assert (messages[0]["dispatched_on"], messages[0]["latest"]) == ("Sat 7 Nov", "Fri 13 Nov")
+
+
+async def test_verified_customer_is_remembered(services: Services) -> None:
+    await run(actions.ActionOrderStatus(), "order_status_verified")
+    profile = await services.profiles.get("web-7f3a9c")
+    assert profile is not None
+    assert (profile.name, profile.email) == ("Mina Kim", "mina.kim@example.com")
+
+
+async def test_cancel_confirmed_order(services: Services) -> None:
+    messages, events = await run(actions.ActionCancelOrder(), "cancel_confirmed")
+    assert messages == [
+        response(
+            "utter_order_cancelled",
+            order_number="10488",
+            items="Cast-iron skillet 28 cm",
+            total="₩54,000",
+            payment="card",
+            address="88 Bupyeong-daero, Bupyeong-gu, Incheon",
+            refund_by="Wed 25 Nov",
+        )
+    ]
+    assert events == [*FLOW_SLOTS_CLEARED, SlotSet("customer_name", "Joon Park")]
+    assert services.store.order("10488").status == "cancelled"  # type: ignore[union-attr]
+
+
+async def test_shipped_order_cannot_be_cancelled(services: Services) -> None:
+    messages, _ = await run(actions.ActionCancelOrder(), "cancel_shipped")
+    assert messages[0]["response"] == "utter_cannot_cancel_already_shipped"
+    assert services.store.order("10421").status == "shipped"  # type: ignore[union-attr]
+
+
+async def test_return_with_change_of_mind_fee(services: Services) -> None:
+    messages, events = await run(actions.ActionStartReturn(), "return_confirmed")
+    assert len(messages) == 1
+    booked = messages[0]
+    assert booked["response"] == "utter_return_booked"
+    assert booked["reference"].startswith("R-10433-")
+    assert (booked["total"], booked["payment"], booked["refund_by"]) == ("₩48,000", "KakaoPay account", "Fri 27 Nov")
+    assert events == [*FLOW_SLOTS_CLEARED, SlotSet("customer_name", "Mina Kim")]
+
+
+async def test_return_after_the_window_explains_and_books_nothing(services: Services) -> None:
+    messages, _ = await run(actions.ActionStartReturn(), "return_window_closed")
+    assert messages[0]["response"] == "utter_cannot_return_window_closed"
+    assert (messages[0]["delivered_on"], messages[0]["return_deadline"]) == ("Tue 22 Sep", "Thu 22 Oct")
+
+
+async def test_return_confirmation_names_the_fee(services: Services) -> None:
+    messages, _ = await run(actions.ActionAskReturnFormConfirmation(), "return_confirmed", confirmation=None)
+    assert messages[0]["response"] == "utter_ask_return_confirmation_fee"
+    assert messages[0]["fee"] == "₩6,000"
+
+
+async def test_address_change_confirmed(services: Services) -> None:
+    messages, _ = await run(actions.ActionChangeAddress(), "address_confirmed")
+    assert messages == [
+        response(
+            "utter_address_changed",
+            order_number="10563",
+            items="Glass storage jars (set of 4), Maru ceramic mug",
+            total="₩44,000",
+            payment="card",
+            address="30 Jungang-daero, Jung-gu, Daegu",
+            new_address="5 Dongseong-ro, Jung-gu, Daegu",
+            earliest="Fri 20 Nov",
+            latest="Mon 23 Nov",
+        )
+    ]
+    assert services.store.order("10563").address == "5 Dongseong-ro, Jung-gu, Daegu"  # type: ignore[union-attr]
+
+
+async def test_known_customer_is_asked_about_their_recent_orders(services: Services) -> None:
+    messages, _ = await run(actions.ActionAskOrderNumber(), "known_customer_form")
+    assert messages[0]["response"] == "utter_ask_order_number_known"
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/inform{"order_number": "10421"}',
+        '/inform{"order_number": "10433"}',
+    ]
+
+
+async def test_stopping_a_flow_forgets_its_answers(services: Services) -> None:
+    messages, events = await run(actions.ActionStopFlow(), "handoff_mid_form")
+    assert messages == [response("utter_flow_stopped")]
+    assert events == FLOW_SLOTS_CLEARED
+
+
+async def test_delete_my_data_erases_the_profile_and_flags_the_tracker(services: Services) -> None:
+    await services.profiles.save(Profile("web-7f3a9c", first_seen="2026-10-01T10:00:00+09:00", name="Mina Kim"))
+    messages, events = await run(actions.ActionDeleteMyData(), "delete_confirmed")
+    assert messages == [response("utter_data_deleted")]
+    assert events == [SlotSet("erase_requested", True)]
+    assert await services.profiles.get("web-7f3a9c") is None
+
+
+@pytest.mark.parametrize(
+    ("tracker", "reason", "flow"),
+    [
+        ("handoff_after_fallback", "not_understood", None),
+        ("handoff_mid_form", "customer_request", "return_form"),
+        ("handoff_forged_reason", "customer_request", None),
+    ],
+)
+async def test_handoff_asks_the_gateway_with_a_reason(
+    services: Services, tracker: str, reason: str, flow: str | None
+) -> None:
+    messages, events = await run(actions.ActionHandoff(), tracker)
+    assert messages == [
+        response("utter_handoff"),
+        {"custom": {"handoff": {"reason": reason, "interrupted_flow": flow}}},
+    ]
+    assert events == FLOW_SLOTS_CLEARED
