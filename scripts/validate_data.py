@@ -1,0 +1,82 @@
+"""``rasa data validate``, strict, plus the knowledge-base checks.
+
+Rasa warns about every response that no story or rule names. Responses sent by
+custom actions or asked by forms are never named in stories, so those warnings
+are checked here instead: each such response must be used by the code or be a
+form question. Any other warning fails the validation.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+from pathlib import Path
+
+from rasa.cli.utils import validate_files
+from rasa.shared.importers.importer import TrainingDataImporter
+
+from knowledge import KnowledgeBase, KnowledgeError
+
+ROOT = Path(__file__).resolve().parent.parent
+UNUSED_RESPONSE = re.compile(r"The utterance '(?P<name>[\w/]+)' is not used in any story or rule\.")
+# Rasa merges the retrieval intent found in the NLU data with the one declared in the domain.
+RETRIEVAL_INTENT_MERGE = "The following duplicated intents have been found across multiple domain files: faq"
+RESPONSE_NAME = re.compile(r"utter_[a-z0-9_]+")
+# Sent by Rasa's own actions: the retrieval action and the two-stage fallback's rephrase step.
+USED_BY_RASA = {"utter_faq", "utter_ask_rephrase"}
+
+
+def responses_named_in_code(root: Path = ROOT) -> set[str]:
+    """Response names (or prefixes of names built at run time) in the actions' source."""
+    source = "\n".join(path.read_text(encoding="utf-8") for path in (root / "actions").glob("*.py"))
+    return set(RESPONSE_NAME.findall(source))
+
+
+def is_used_outside_stories(name: str, named_in_code: set[str], form_slots: set[str]) -> bool:
+    """True for responses that actions send or forms ask."""
+    if name in USED_BY_RASA or name in named_in_code or any(name.startswith(p) for p in named_in_code if p.endswith("_")):
+        return True
+    return name.startswith("utter_ask_") and any(name.endswith(f"_{slot}") or name == f"utter_ask_{slot}" for slot in form_slots)
+
+
+def unexpected_warnings(messages: list[str], named_in_code: set[str], form_slots: set[str]) -> list[str]:
+    """The warnings that point at a real problem."""
+    problems = []
+    for message in messages:
+        unused = UNUSED_RESPONSE.search(message)
+        if unused and is_used_outside_stories(unused["name"], named_in_code, form_slots):
+            continue
+        if message.strip() == RETRIEVAL_INTENT_MERGE:
+            continue
+        problems.append(message)
+    return problems
+
+
+def main() -> int:
+    """Command line entry point."""
+    try:
+        KnowledgeBase.load(ROOT / "data" / "knowledge")
+    except KnowledgeError as error:
+        print(f"knowledge base: {error}", file=sys.stderr)
+        return 1
+    importer = TrainingDataImporter.load_from_config(
+        str(ROOT / "config.yml"), str(ROOT / "domain.yml"), [str(ROOT / "data")]
+    )
+    form_slots = {slot for form in importer.get_domain().forms.values() for slot in form["required_slots"]}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            validate_files(fail_on_warnings=False, max_history=None, importer=importer)
+        except SystemExit as failed:
+            return int(failed.code or 1)
+    rasa_warnings = [str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)]
+    problems = unexpected_warnings(rasa_warnings, responses_named_in_code(), form_slots)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    print(f"validation {'failed' if problems else 'passed'}: {len(rasa_warnings)} warnings, {len(problems)} unexpected")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

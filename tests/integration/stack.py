@@ -1,0 +1,134 @@
+"""Starts the real processes for integration tests: Redis, the action server and Rasa."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = Path(os.environ.get("MODEL_DIR", ROOT / "models")) / "maru.tar.gz"
+RASA_TOKEN = "integration-test-token"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(ready: Callable[[], bool], seconds: float, what: str) -> None:
+    """Polls until ready() is true, or fails after the timeout."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if ready():
+                return
+        except (httpx.HTTPError, OSError):
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(f"{what} was not ready after {seconds} s")
+
+
+@dataclass
+class Stack:
+    """The running processes and how to reach them."""
+
+    workdir: Path
+    redis_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    rasa_port: int = field(default_factory=free_port)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "HF_HUB_OFFLINE": "1",
+            "REDIS_URL": self.redis_url,
+            "STORE_DB_PATH": str(self.workdir / "store.sqlite3"),
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            "SANIC_HOST": "127.0.0.1",
+        }
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        log = (self.workdir / f"{name}.log").open("wb")
+        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+
+    def start_redis(self) -> None:
+        redis_server = shutil.which("redis-server")
+        assert redis_server, "redis-server is not installed; run 'make setup'"
+        data = self.workdir / "redis"
+        data.mkdir(exist_ok=True)
+        self._spawn(
+            "redis",
+            [redis_server, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(data),
+             "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""],
+        )  # fmt: skip
+        wait_until(lambda: socket.create_connection(("127.0.0.1", self.redis_port), 1).close() is None, 10, "redis")
+
+    def start_actions(self) -> None:
+        self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)])
+        url = f"http://127.0.0.1:{self.actions_port}/health"
+        wait_until(lambda: httpx.get(url, timeout=2).status_code == 200, 60, "action server")
+
+    def start_rasa(self) -> None:
+        rasa = str(Path(sys.executable).parent / "rasa")
+        self._spawn(
+            "rasa",
+            [rasa, "run", "--enable-api", "--auth-token", RASA_TOKEN, "-i", "127.0.0.1", "-p", str(self.rasa_port),
+             "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+        )  # fmt: skip
+        status = f"{self.rasa_url}/status?token={RASA_TOKEN}"
+        wait_until(lambda: "model_id" in httpx.get(status, timeout=2).json(), 180, "rasa server")
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name)
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+
+@contextmanager
+def running_stack(workdir: Path) -> Iterator[Stack]:
+    """Redis, action server and Rasa server with the trained model; stopped afterwards."""
+    from datetime import date
+
+    from actions.store import build_database
+
+    assert MODEL.exists(), f"no trained model at {MODEL}; run 'make train'"
+    stack = Stack(workdir)
+    build_database(workdir / "store.sqlite3", date.today())
+    try:
+        stack.start_redis()
+        stack.start_actions()
+        stack.start_rasa()
+        yield stack
+    finally:
+        stack.stop_all()

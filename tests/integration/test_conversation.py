@@ -1,0 +1,124 @@
+"""A real conversation over HTTP with Redis, the action server and the trained model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from knowledge import KnowledgeBase
+from tests.integration.stack import RASA_TOKEN, ROOT, Stack, running_stack
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
+
+
+def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
+    response = httpx.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
+    )
+    response.raise_for_status()
+    messages: list[dict[str, Any]] = response.json()
+    return messages
+
+
+def texts(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["text"] for m in messages if "text" in m]
+
+
+def tracker(stack: Stack, sender: str) -> dict[str, Any]:
+    response = httpx.get(f"{stack.rasa_url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN}, timeout=10)
+    response.raise_for_status()
+    state: dict[str, Any] = response.json()
+    return state
+
+
+def test_api_needs_the_token(stack: Stack) -> None:
+    assert httpx.get(f"{stack.rasa_url}/conversations/x/tracker", timeout=10).status_code == 401
+
+
+def test_first_contact_shows_the_privacy_notice_then_answers_an_faq(stack: Stack) -> None:
+    greeting = texts(say(stack, "it-faq", "hello"))
+    assert greeting[0].startswith("Before we start: I keep this chat for 90 days")
+    assert greeting[1].startswith("Hi, I'm Maru's assistant.")
+
+    answer = texts(say(stack, "it-faq", "what do you charge for postage"))
+    expected = KnowledgeBase.load(ROOT / "data" / "knowledge").get("shipping_cost", "en")
+    assert expected is not None
+    assert answer == [expected.answer]
+
+
+def test_order_status_survives_a_rasa_restart(stack: Stack) -> None:
+    sender = "it-order"
+    assert texts(say(stack, sender, "where is my order"))[-1].startswith("What's the order number?")
+    assert texts(say(stack, sender, "10421")) == [
+        "Thanks. To keep your order private, what email address did you order with?"
+    ]
+
+    stack.stop("rasa")
+    stack.start_rasa()
+    slots = tracker(stack, sender)["slots"]
+    assert (slots["order_number"], slots["requested_slot"]) == ("10421", "email")
+
+    status = texts(say(stack, sender, "mina.kim@example.com"))
+    assert len(status) == 1
+    assert status[0].startswith("Order #10421 (Stoneware dinner set (12 pieces)) is on its way with CJ Logistics")
+    assert tracker(stack, sender)["slots"]["customer_name"] == "Mina Kim"
+
+
+def test_returning_customer_is_greeted_by_name_in_a_new_session(stack: Stack) -> None:
+    sender = "it-order"
+    httpx.post(
+        f"{stack.rasa_url}/conversations/{sender}/execute",
+        params={"token": RASA_TOKEN},
+        json={"name": "action_session_start"},
+        timeout=30,
+    ).raise_for_status()
+    assert texts(say(stack, sender, "hi")) == ["Welcome back, Mina Kim! How can I help today?"]
+
+
+def test_unknown_order_and_wrong_email_get_clear_answers(stack: Stack) -> None:
+    sender = "it-bad-order"
+    say(stack, sender, "hi")
+    say(stack, sender, "where is my order")
+    assert texts(say(stack, sender, "19999"))[0] == (
+        "I couldn't find order #19999. Please check the number in your confirmation email."
+    )
+    say(stack, sender, "10421")
+    assert texts(say(stack, sender, "joon.park@example.org"))[0] == (
+        "That email doesn't match order #10421. Please use the address you ordered with; "
+        "for a gift, that's the buyer's email."
+    )
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 20000, "😡😡😡", "<script>alert(1)</script>"])
+def test_odd_input_gets_an_answer_and_keeps_the_conversation(stack: Stack, text: str) -> None:
+    sender = f"it-odd-{len(text)}-{abs(hash(text)) % 1000}"
+    say(stack, sender, "hi")
+    events_before = len(tracker(stack, sender)["events"])
+    reply = texts(say(stack, sender, text))
+    assert reply, f"no answer to {text[:20]!r}"
+    assert len(tracker(stack, sender)["events"]) > events_before
+
+
+def test_delete_my_data_removes_tracker_and_profile(stack: Stack) -> None:
+    import redis
+
+    sender = "it-erase"
+    say(stack, sender, "hi")
+    client = redis.Redis.from_url(stack.redis_url)
+    assert client.exists(f"tracker:{sender}") and client.exists(f"profile:{sender}")
+    assert texts(say(stack, sender, "delete my data"))[0].startswith("I can delete this chat and your profile")
+    assert texts(say(stack, sender, "yes")) == [
+        "Done. I've deleted this conversation and your profile. If you write again, we'll start fresh."
+    ]
+    assert not client.exists(f"tracker:{sender}")
+    assert not client.exists(f"profile:{sender}")
+
