@@ -212,9 +212,7 @@ class ActionDefaultAskAffirmation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         labels = response_texts(domain, "utter_intent_label_")
-        buttons = faq.suggestions(
-            tracker.latest_message, services().knowledge.current(), _language(tracker), labels
-        )
+        buttons = faq.suggestions(tracker.latest_message, services().knowledge.current(), _language(tracker), labels)
         other = response_texts(domain, "utter_option_something_else").get("", "")
         buttons.append({"title": other, "payload": "/deny"})
         send(dispatcher, (Reply("utter_did_you_mean", buttons=tuple(buttons)),))

@@ -28,9 +28,7 @@ class Outcome:
 def send(dispatcher: CollectingDispatcher, replies: tuple[Reply, ...]) -> None:
     """Sends the replies in order."""
     for reply in replies:
-        dispatcher.utter_message(
-            response=reply.response, buttons=list(reply.buttons) or None, **reply.values
-        )
+        dispatcher.utter_message(response=reply.response, buttons=list(reply.buttons) or None, **reply.values)
 
 
 def response_texts(domain: dict[str, Any], prefix: str) -> dict[str, str]:

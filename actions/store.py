@@ -120,17 +120,14 @@ class SqliteStore:
     def customer(self, email: str) -> Customer | None:
         """Returns the customer with this email (case-insensitive), if any."""
         with self._connect() as db:
-            row = db.execute(
-                "SELECT * FROM customers WHERE lower(email) = lower(?)", (email,)
-            ).fetchone()
+            row = db.execute("SELECT * FROM customers WHERE lower(email) = lower(?)", (email,)).fetchone()
             return Customer(row["email"], row["name"], row["phone"]) if row else None
 
     def recent_orders(self, email: str, limit: int = 3) -> list[Order]:
         """Returns the customer's newest orders first."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT * FROM orders WHERE lower(email) = lower(?) "
-                "ORDER BY placed_on DESC, number DESC LIMIT ?",
+                "SELECT * FROM orders WHERE lower(email) = lower(?) ORDER BY placed_on DESC, number DESC LIMIT ?",
                 (email, limit),
             ).fetchall()
             return [_order_from_row(db, row) for row in rows]

@@ -21,9 +21,7 @@ def parse_order_number(raw: Any) -> str | None:
     return match.group(1) if match else None
 
 
-def check_order_number(
-    raw: Any, known_email: str | None, failures: float, store: StoreBackend
-) -> Outcome:
+def check_order_number(raw: Any, known_email: str | None, failures: float, store: StoreBackend) -> Outcome:
     """Accepts an existing order number; a known email that doesn't own it is asked again."""
     number = parse_order_number(raw)
     if number is None:

@@ -8,7 +8,7 @@ at run time by ``action_answer_faq``, so editing it never invalidates the model.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.training_data.structures import StoryGraph
@@ -26,16 +26,16 @@ class KnowledgeImporter(TrainingDataImporter):
 
     def __init__(
         self,
-        config_file: Optional[Text] = None,
-        domain_path: Optional[Text] = None,
-        training_data_paths: Optional[Any] = None,
-        knowledge_dir: Text = "data/knowledge",
-        language: Text = "en",
+        config_file: str | None = None,
+        domain_path: str | None = None,
+        training_data_paths: Any | None = None,
+        knowledge_dir: str = "data/knowledge",
+        language: str = "en",
     ) -> None:
         self._knowledge_dir = Path(knowledge_dir)
         self._language = language
 
-    def get_nlu_data(self, language: Optional[Text] = "en") -> TrainingData:
+    def get_nlu_data(self, language: str | None = "en") -> TrainingData:
         """Returns the FAQ phrasings as retrieval-intent examples."""
         faqs = KnowledgeBase.load(self._knowledge_dir).faqs(self._language)
         examples = [
@@ -50,7 +50,7 @@ class KnowledgeImporter(TrainingDataImporter):
         """Adds nothing to the domain; the responses come with the NLU data."""
         return Domain.empty()
 
-    def get_stories(self, exclusion_percentage: Optional[int] = None) -> StoryGraph:
+    def get_stories(self, exclusion_percentage: int | None = None) -> StoryGraph:
         """Adds no stories."""
         return StoryGraph([])
 
@@ -58,10 +58,10 @@ class KnowledgeImporter(TrainingDataImporter):
         """Adds no test stories."""
         return StoryGraph([])
 
-    def get_config(self) -> Dict[Text, Any]:
+    def get_config(self) -> dict[str, Any]:
         """Adds no configuration."""
         return {}
 
-    def get_config_file_for_auto_config(self) -> Optional[Text]:
+    def get_config_file_for_auto_config(self) -> str | None:
         """Has no config file."""
         return None

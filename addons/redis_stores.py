@@ -7,7 +7,7 @@ tracker is deleted instead of saved, so nothing of it remains in Redis.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from rasa.core.lock_store import RedisLockStore
@@ -19,7 +19,7 @@ from rasa.utils.endpoints import EndpointConfig
 ERASE_SLOT = "erase_requested"
 
 
-def redis_params(url: Text) -> Dict[Text, Any]:
+def redis_params(url: str) -> dict[str, Any]:
     """Splits a ``redis://`` or ``rediss://`` URL into redis-py connection keywords."""
     parsed = urlparse(url)
     if parsed.scheme not in ("redis", "rediss"):
@@ -37,11 +37,11 @@ def redis_params(url: Text) -> Dict[Text, Any]:
 class UrlRedisTrackerStore(RedisTrackerStore):
     """RedisTrackerStore that takes a URL and deletes erased conversations."""
 
-    def __init__(self, domain: Domain, host: Text, **kwargs: Any) -> None:
+    def __init__(self, domain: Domain, host: str, **kwargs: Any) -> None:
         kwargs.pop("url", None)
         super().__init__(domain, **redis_params(host), **kwargs)
 
-    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+    async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         """Saves the tracker, or deletes it when the customer asked for erasure."""
         if tracker.get_slot(ERASE_SLOT):
             self.red.delete(self.key_prefix + tracker.sender_id)

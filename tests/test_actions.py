@@ -40,7 +40,8 @@ async def test_first_contact_gets_the_privacy_notice(services: Services) -> None
         ActionExecuted("action_listen"),
     ]
     profile = await services.profiles.get("web-7f3a9c")
-    assert profile is not None and profile.name is None
+    assert profile is not None
+    assert profile.name is None
 
 
 async def test_returning_customer_is_recognised_without_a_second_notice(services: Services) -> None:
@@ -63,7 +64,8 @@ async def test_telegram_first_name_feeds_the_profile(services: Services) -> None
     _, events = await run(actions.ActionSessionStart(), "telegram_newcomer")
     assert SlotSet("customer_name", "Hana") in events
     profile = await services.profiles.get("tg-4242")
-    assert profile is not None and profile.name == "Hana"
+    assert profile is not None
+    assert profile.name == "Hana"
 
 
 async def test_faq_answer_comes_from_the_knowledge_file_with_its_id(services: Services) -> None:
@@ -88,7 +90,8 @@ async def test_unclear_message_offers_the_two_likeliest_meanings(services: Servi
     messages, events = await run(actions.ActionDefaultAskAffirmation(), "unclear_message")
     knowledge = services.knowledge.current()
     refund, cost = knowledge.get("refund_timing", "en"), knowledge.get("returns_cost", "en")
-    assert refund is not None and cost is not None
+    assert refund is not None
+    assert cost is not None
     assert messages == [
         response(
             "utter_did_you_mean",

@@ -41,7 +41,12 @@ def test_delivered_order_has_no_estimate(store: SqliteStore, policy: Policy) -> 
 
 @pytest.mark.parametrize(
     ("number", "verdict"),
-    [("10488", Verdict.OK), ("10421", Verdict.ALREADY_SHIPPED), ("10433", Verdict.DELIVERED), ("10555", Verdict.CANCELLED)],
+    [
+        ("10488", Verdict.OK),
+        ("10421", Verdict.ALREADY_SHIPPED),
+        ("10433", Verdict.DELIVERED),
+        ("10555", Verdict.CANCELLED),
+    ],
 )
 def test_cancel_only_before_dispatch(store: SqliteStore, number: str, verdict: Verdict) -> None:
     assert rules.cancel_verdict(store.order(number)) is verdict  # type: ignore[arg-type]
@@ -83,6 +88,7 @@ def test_return_fee_only_for_a_change_of_mind(store: SqliteStore, policy: Policy
 def test_refund_dates_depend_on_the_payment_method(store: SqliteStore, policy: Policy) -> None:
     card_order = store.order("10488")
     kakao_order = store.order("10433")
-    assert card_order is not None and kakao_order is not None
+    assert card_order is not None
+    assert kakao_order is not None
     assert rules.cancellation_refund_by(card_order, TODAY, policy) == date(2026, 11, 25)
     assert rules.return_refund_by(kakao_order, TODAY, policy) == date(2026, 11, 27)

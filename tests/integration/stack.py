@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -49,6 +50,7 @@ class Stack:
     actions_port: int = field(default_factory=free_port)
     rasa_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    logs: dict[str, BinaryIO] = field(default_factory=dict)
 
     @property
     def rasa_url(self) -> str:
@@ -71,8 +73,10 @@ class Stack:
         }
 
     def _spawn(self, name: str, command: list[str]) -> None:
-        log = (self.workdir / f"{name}.log").open("wb")
-        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+        self.logs[name] = (self.workdir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            command, cwd=ROOT, env=self.env(), stdout=self.logs[name], stderr=subprocess.STDOUT
+        )
 
     def start_redis(self) -> None:
         redis_server = shutil.which("redis-server")
@@ -84,10 +88,16 @@ class Stack:
             [redis_server, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(data),
              "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""],
         )  # fmt: skip
-        wait_until(lambda: socket.create_connection(("127.0.0.1", self.redis_port), 1).close() is None, 10, "redis")
+        wait_until(self._redis_accepts, 10, "redis")
+
+    def _redis_accepts(self) -> bool:
+        with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1):
+            return True
 
     def start_actions(self) -> None:
-        self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)])
+        self._spawn(
+            "actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)]
+        )
         url = f"http://127.0.0.1:{self.actions_port}/health"
         wait_until(lambda: httpx.get(url, timeout=2).status_code == 200, 60, "action server")
 
@@ -109,6 +119,7 @@ class Stack:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        self.logs.pop(name).close()
 
     def stop_all(self) -> None:
         for name in list(self.processes):

@@ -114,11 +114,11 @@ def test_delete_my_data_removes_tracker_and_profile(stack: Stack) -> None:
     sender = "it-erase"
     say(stack, sender, "hi")
     client = redis.Redis.from_url(stack.redis_url)
-    assert client.exists(f"tracker:{sender}") and client.exists(f"profile:{sender}")
+    assert client.exists(f"tracker:{sender}")
+    assert client.exists(f"profile:{sender}")
     assert texts(say(stack, sender, "delete my data"))[0].startswith("I can delete this chat and your profile")
     assert texts(say(stack, sender, "yes")) == [
         "Done. I've deleted this conversation and your profile. If you write again, we'll start fresh."
     ]
     assert not client.exists(f"tracker:{sender}")
     assert not client.exists(f"profile:{sender}")
-
