@@ -23,8 +23,9 @@ train: ## Train the model if the training data changed (FORCE=1 to always train)
 validate: ## rasa data validate (strict) plus the knowledge-base checks
 	@source scripts/lib.sh && python -m scripts.validate_data
 
-bench: ## NLU evaluation: intent accuracy and FAQ retrieval on held-out phrasings
+bench: ## NLU held-out accuracy; with `make run` up, also gateway vs Rasa reply latency
 	@source scripts/lib.sh && python -m scripts.evaluate_nlu
+	@source scripts/lib.sh && if gateway_ready; then python -m scripts.bench_gateway; else echo "gateway not running: start 'make run' for the latency benchmark"; fi
 
 constraints: ## Re-pin constraints.txt from the current .venv
 	@source scripts/lib.sh && { echo "# Pinned versions of every package in .venv. Regenerate with: make constraints"; \

@@ -51,6 +51,8 @@ class SentenceEncoder:
         self._max_length = max_length
         spec = tf.TensorSpec([None, None], tf.int32)
         self._pooled = tf.function(self._mean_pool, input_signature=[spec, spec, spec])
+        # Trace the graph now, so the first customer message is as fast as the rest.
+        self.encode(["warm up"])
 
     def _mean_pool(self, ids: Any, mask: Any, types: Any) -> Any:
         import tensorflow as tf

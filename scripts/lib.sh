@@ -18,6 +18,8 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}"
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"
+export GATEWAY_HOST="${GATEWAY_HOST:-127.0.0.1}"
+export GATEWAY_PORT="${GATEWAY_PORT:-8000}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"
 export STORE_DB_PATH="${STORE_DB_PATH:-$VAR/store.sqlite3}"
 export KNOWLEDGE_DIR="${KNOWLEDGE_DIR:-$ROOT/data/knowledge}"
@@ -67,6 +69,11 @@ ensure_redis_server() {
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 }
 
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads browsers).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || apt_install chromium
+}
+
 redis_ping() { redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 
 # Starts a local Redis with AOF persistence (appendfsync everysec) under var/redis.
@@ -92,13 +99,15 @@ wait_for() {
   die "$name did not become ready within ${seconds}s"
 }
 
-# The Rasa API token: from the environment, else generated once into var/secrets.env.
-ensure_rasa_token() {
-  if [ -n "${RASA_TOKEN:-}" ]; then return; fi
+# Secrets: from the environment, else generated once into var/secrets.env (mode 600).
+ensure_secrets() {
   mkdir -p "$VAR"
-  if [ ! -f "$VAR/secrets.env" ]; then
-    (umask 077 && echo "RASA_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')" >"$VAR/secrets.env")
-  fi
+  local name
+  for name in RASA_TOKEN SESSION_SECRET; do
+    if [ -z "${!name:-}" ] && ! grep -q "^$name=" "$VAR/secrets.env" 2>/dev/null; then
+      (umask 077 && echo "$name=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')" >>"$VAR/secrets.env")
+    fi
+  done
   # shellcheck disable=SC1091
   set -a && . "$VAR/secrets.env" && set +a
 }
@@ -129,6 +138,15 @@ start_rasa() {
     >"$VAR/log/rasa.log" 2>&1 &
   echo $! >"$VAR/rasa.pid"
   wait_for "rasa server" rasa_ready 180
+}
+
+gateway_ready() { curl -fs "http://$GATEWAY_HOST:$GATEWAY_PORT/health" >/dev/null 2>&1; }
+
+start_gateway() {
+  mkdir -p "$VAR/log"
+  nohup python -m bot >"$VAR/log/gateway.log" 2>&1 &
+  echo $! >"$VAR/gateway.pid"
+  wait_for "gateway" gateway_ready 30
 }
 
 stop_pidfile() {

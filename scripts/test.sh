@@ -2,6 +2,7 @@
 # Sets up and runs the whole test suite: lint, data validation, unit, conversation and integration tests.
 source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
+ensure_chromium
 train_if_needed
 log "lint"
 "$ROOT/scripts/lint.sh"

@@ -30,8 +30,9 @@ USED_BY_RASA = {"utter_faq", "utter_ask_rephrase"}
 
 
 def responses_named_in_code(root: Path = ROOT) -> set[str]:
-    """Response names (or prefixes of names built at run time) in the actions' source."""
-    source = "\n".join(path.read_text(encoding="utf-8") for path in (root / "actions").glob("*.py"))
+    """Response names (or prefixes of names built at run time) in the actions' and the gateway's source."""
+    files = [*(root / "actions").glob("*.py"), *(root / "bot").rglob("*.py")]
+    source = "\n".join(path.read_text(encoding="utf-8") for path in files)
     return set(RESPONSE_NAME.findall(source))
 
 

@@ -19,6 +19,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("MODEL_DIR", ROOT / "models")) / "maru.tar.gz"
 RASA_TOKEN = "integration-test-token"
+TELEGRAM_TOKEN = "123456:integration-test"
+TELEGRAM_SECRET = "integration-webhook-secret"
 
 
 def free_port() -> int:
@@ -49,12 +51,18 @@ class Stack:
     redis_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
     rasa_port: int = field(default_factory=free_port)
+    gateway_port: int = field(default_factory=free_port)
+    telegram_api_url: str = ""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[str, BinaryIO] = field(default_factory=dict)
 
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
 
     @property
     def redis_url(self) -> str:
@@ -70,6 +78,14 @@ class Stack:
             "STORE_DB_PATH": str(self.workdir / "store.sqlite3"),
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
             "SANIC_HOST": "127.0.0.1",
+            "RASA_TOKEN": RASA_TOKEN,
+            "RASA_URL": self.rasa_url,
+            "SESSION_SECRET": "integration-session-secret",
+            "GATEWAY_PORT": str(self.gateway_port),
+            "PUBLIC_URL": self.gateway_url,
+            "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+            "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+            "TELEGRAM_API_URL": self.telegram_api_url,
         }
 
     def _spawn(self, name: str, command: list[str]) -> None:
@@ -111,6 +127,17 @@ class Stack:
         status = f"{self.rasa_url}/status?token={RASA_TOKEN}"
         wait_until(lambda: "model_id" in httpx.get(status, timeout=2).json(), 180, "rasa server")
 
+    def start_gateway(self, **overrides: str) -> None:
+        """Starts the gateway (optionally with other settings, e.g. a Rasa that is down)."""
+        name = overrides.pop("name", "gateway")
+        env = {**self.env(), **overrides}
+        self.logs[name] = (self.workdir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=self.logs[name], stderr=subprocess.STDOUT
+        )
+        health = f"http://127.0.0.1:{env['GATEWAY_PORT']}/health"
+        wait_until(lambda: httpx.get(health, timeout=5).status_code in (200, 503), 30, name)
+
     def stop(self, name: str) -> None:
         process = self.processes.pop(name)
         process.terminate()
@@ -127,19 +154,20 @@ class Stack:
 
 
 @contextmanager
-def running_stack(workdir: Path) -> Iterator[Stack]:
-    """Redis, action server and Rasa server with the trained model; stopped afterwards."""
+def running_stack(workdir: Path, telegram_api_url: str) -> Iterator[Stack]:
+    """Redis, action server, Rasa server with the trained model and the gateway; stopped afterwards."""
     from datetime import date
 
     from actions.store import build_database
 
     assert MODEL.exists(), f"no trained model at {MODEL}; run 'make train'"
-    stack = Stack(workdir)
+    stack = Stack(workdir, telegram_api_url=telegram_api_url)
     build_database(workdir / "store.sqlite3", date.today())
     try:
         stack.start_redis()
         stack.start_actions()
         stack.start_rasa()
+        stack.start_gateway()
         yield stack
     finally:
         stack.stop_all()

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from knowledge import KnowledgeBase
-from tests.integration.stack import RASA_TOKEN, ROOT, Stack, running_stack
+from tests.integration.stack import RASA_TOKEN, ROOT, Stack
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("stack")) as running:
-        yield running
 
 
 def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:

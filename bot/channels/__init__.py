@@ -1,0 +1,1 @@
+"""Customer channels: the web widget and Telegram."""

@@ -1,0 +1,163 @@
+"""The web widget: session cookie, static files, demo page and the message socket.
+
+Each browser gets a random conversation id from the server, kept in a signed
+HttpOnly cookie; nothing about the customer ever appears in a URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from redis.exceptions import RedisError
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, file
+from sanic.response import json as json_response
+from websockets.exceptions import ConnectionClosed
+
+from bot.conversation import Conversations, Incoming, StoreUnavailable, outgoing
+from bot.store.transcripts import Entry
+
+logger = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent.parent / "static"
+COOKIE = "maru_session"
+COOKIE_MAX_AGE = 180 * 24 * 3600
+HISTORY_LENGTH = 100
+WIDGET_LABELS = ("title", "open", "close", "placeholder", "send", "typing", "reconnecting")
+
+
+def _serializer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.ctx.settings.session_secret.value, salt="web-session")
+
+
+def conversation_of(request: Request) -> str | None:
+    """The conversation id from the signed cookie, if it is valid."""
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return None
+    try:
+        value = _serializer(request).loads(cookie)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) and value.startswith("web-") else None
+
+
+def history_event(entry: Entry) -> dict[str, Any]:
+    """A stored transcript entry as the widget shows it."""
+    return {**outgoing(entry.role, entry.text, entry.buttons, **entry.meta), "ts": entry.ts}
+
+
+def web_blueprint() -> Blueprint:
+    """Routes of the web channel."""
+    web = Blueprint("web")
+
+    @web.get("/")
+    async def demo_store(_: Request) -> HTTPResponse:
+        return await file(STATIC / "demo.html")
+
+    @web.get("/widget.js")
+    async def widget_script(_: Request) -> HTTPResponse:
+        return await file(STATIC / "widget.js", mime_type="text/javascript")
+
+    @web.get("/widget.css")
+    async def widget_style(_: Request) -> HTTPResponse:
+        return await file(STATIC / "widget.css", mime_type="text/css")
+
+    @web.post("/web/session")
+    async def session(request: Request) -> HTTPResponse:
+        conversation = conversation_of(request)
+        texts = request.app.ctx.texts
+        labels = {name: texts.get(f"utter_widget_{name}") for name in WIDGET_LABELS}
+        response = json_response({"returning": conversation is not None, "labels": labels})
+        if conversation is None:
+            conversation = f"web-{secrets.token_urlsafe(18)}"
+        response.cookies[COOKIE] = _serializer(request).dumps(conversation)
+        cookie = response.cookies[COOKIE]
+        cookie["httponly"] = True
+        cookie["samesite"] = "Lax"
+        cookie["max-age"] = COOKIE_MAX_AGE
+        cookie["path"] = "/"
+        cookie["secure"] = request.scheme == "https"
+        return response
+
+    @web.websocket("/web/socket")
+    async def socket(request: Request, ws: Any) -> None:
+        conversation = conversation_of(request)
+        if conversation is None:
+            await ws.close(code=4401, reason="no session; POST /web/session first")
+            return
+        await _serve(request, ws, conversation)
+
+    return web
+
+
+async def _serve(request: Request, ws: Any, conversation: str) -> None:
+    ctx = request.app.ctx
+    follower = asyncio.create_task(_forward(ctx, ws, conversation))
+    try:
+        history = await ctx.transcripts.read(conversation, HISTORY_LENGTH)
+        await ws.send(json.dumps({"type": "history", "messages": [history_event(e) for e in history]}))
+        while True:
+            raw = await ws.recv()
+            if raw is None:
+                break
+            await _receive(ctx, ws, conversation, raw)
+    except ConnectionClosed:
+        pass
+    except StoreUnavailable:
+        await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
+    finally:
+        follower.cancel()
+
+
+async def _forward(ctx: Any, ws: Any, conversation: str) -> None:
+    """Pushes the conversation's events; if the subscription breaks, closes so the widget reconnects."""
+    try:
+        async for event in ctx.outbox.follow(conversation):
+            await ws.send(json.dumps(event))
+    except (RedisError, OSError) as error:
+        logger.warning("outbox subscription of a web socket failed: %s", error)
+        await ws.close(code=1011, reason="message relay unavailable")
+
+
+async def _receive(ctx: Any, ws: Any, conversation: str, raw: str) -> None:
+    incoming = await _parse(ctx, conversation, raw)
+    if isinstance(incoming, dict):
+        await ws.send(json.dumps(incoming))
+        return
+    try:
+        await ctx.conversations.handle(incoming)
+    except StoreUnavailable:
+        await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
+
+
+async def _parse(ctx: Any, conversation: str, raw: str) -> Incoming | dict[str, Any]:
+    """The customer message in a socket frame, or the error to send back."""
+    conversations: Conversations = ctx.conversations
+    try:
+        frame = json.loads(raw)
+    except (TypeError, ValueError):
+        frame = None
+    if not isinstance(frame, dict) or frame.get("type") not in ("message", "button"):
+        return conversations.system("utter_bad_request")
+    client_id = str(frame.get("client_id") or "")[:64] or None
+    if frame["type"] == "message":
+        return Incoming(conversation, "web", str(frame.get("text") or ""), client_id=client_id)
+    button = await _offered_button(ctx, conversation, str(frame.get("payload") or ""))
+    if button is None:
+        return conversations.system("utter_button_expired")
+    return Incoming(conversation, "web", button["payload"], shown_text=button["title"], client_id=client_id)
+
+
+async def _offered_button(ctx: Any, conversation: str, payload: str) -> dict[str, str] | None:
+    """The button with this payload among the bot's recent messages; forged payloads get None."""
+    for entry in reversed(await ctx.transcripts.read(conversation, 20)):
+        for button in entry.buttons:
+            if button["payload"] == payload:
+                return dict(button)
+    return None

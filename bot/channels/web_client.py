@@ -1,0 +1,71 @@
+"""A Python client of the web channel protocol (what the widget speaks), for tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+from websockets.client import connect
+
+
+class WebCustomer:
+    """Holds a session cookie and a socket; collects what the gateway pushes."""
+
+    def __init__(self, gateway_url: str, cookie: str | None = None) -> None:
+        self._url = gateway_url
+        self.cookie = cookie
+        self._socket: Any = None
+
+    async def connect(self) -> list[dict[str, Any]]:
+        """Gets a session (keeping the cookie) and opens the socket; returns the history."""
+        cookies = {"maru_session": self.cookie} if self.cookie else {}
+        async with httpx.AsyncClient(base_url=self._url, cookies=cookies) as http:
+            response = await http.post("/web/session")
+            response.raise_for_status()
+            self.cookie = response.cookies.get("maru_session") or self.cookie
+        ws_url = self._url.replace("http", "ws", 1) + "/web/socket"
+        self._socket = await connect(ws_url, extra_headers={"Cookie": f"maru_session={self.cookie}"})
+        history = await self.next_event()
+        assert history["type"] == "history"
+        messages: list[dict[str, Any]] = history["messages"]
+        return messages
+
+    async def close(self) -> None:
+        """Closes the socket."""
+        await self._socket.close()
+
+    async def next_event(self, timeout: float = 15) -> dict[str, Any]:
+        """The next event the gateway pushes."""
+        event: dict[str, Any] = json.loads(await asyncio.wait_for(self._socket.recv(), timeout))
+        return event
+
+    async def send_raw(self, frame: str) -> None:
+        """Sends a frame as is (tests of malformed input)."""
+        await self._socket.send(frame)
+
+    async def say(self, text: str, timeout: float = 15) -> list[dict[str, Any]]:
+        """Sends a message and returns the bot messages of the turn."""
+        await self._socket.send(json.dumps({"type": "message", "text": text}))
+        return await self.bot_turn(timeout)
+
+    async def press(self, payload: str, timeout: float = 15) -> list[dict[str, Any]]:
+        """Presses a button and returns the bot messages of the turn."""
+        await self._socket.send(json.dumps({"type": "button", "payload": payload}))
+        return await self.bot_turn(timeout)
+
+    async def bot_turn(self, timeout: float) -> list[dict[str, Any]]:
+        """Bot messages until the typing indicator goes off (or a lone gateway message)."""
+        messages: list[dict[str, Any]] = []
+        typing = False
+        while True:
+            event = await self.next_event(timeout)
+            if event["type"] == "typing":
+                typing = event["on"]
+                if not typing:
+                    return messages
+            elif event["type"] == "message" and event["role"] != "customer":
+                messages.append(event)
+                if not typing:
+                    return messages

@@ -1,0 +1,48 @@
+"""Talks to the Rasa server over its token-protected gateway channel and HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from bot.settings import Secret
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer in time or answered with an error."""
+
+
+class RasaClient:
+    """Sends customer messages to Rasa and returns the bot's messages."""
+
+    def __init__(self, http: httpx.AsyncClient, url: str, token: Secret, timeout: float) -> None:
+        self._http = http
+        self._url = url
+        self._token = token
+        self._headers = {"Authorization": f"Bearer {token.value}"}
+        self._timeout = timeout
+
+    async def send(self, conversation: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """The bot's replies to one customer message."""
+        try:
+            response = await self._http.post(
+                f"{self._url}/webhooks/gateway/webhook",
+                json={"sender": conversation, "message": text, "metadata": metadata},
+                headers=self._headers,
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(f"Rasa did not answer: {type(error).__name__}") from error
+        replies = response.json()
+        return replies if isinstance(replies, list) else []
+
+    async def ready(self) -> bool:
+        """True when Rasa answers its status endpoint with a loaded model."""
+        try:
+            # Rasa's HTTP API takes its token as a query parameter.
+            response = await self._http.get(f"{self._url}/status", params={"token": self._token.value}, timeout=1)
+            return response.status_code == 200 and bool(response.json().get("model_id"))
+        except (httpx.HTTPError, ValueError):
+            return False

@@ -1,0 +1,95 @@
+"""Typed gateway settings, read once from the environment.
+
+Secrets are wrapped so they never appear in logs or reprs; a missing required
+setting stops the gateway at start-up with a message naming it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value that must not be printed."""
+
+    value: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return "********"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway is configured with."""
+
+    redis_url: str
+    rasa_url: str
+    rasa_token: Secret
+    session_secret: Secret
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    domain_file: Path = PROJECT_ROOT / "domain.yml"
+    max_message_chars: int = 2000
+    rate_limit_messages: int = 20
+    rate_limit_window_seconds: int = 60
+    rasa_timeout_seconds: float = 4.0
+    telegram_token: Secret | None = None
+    telegram_webhook_secret: Secret | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        """Reads the settings; raises SettingsError naming what is missing."""
+        telegram_token = _secret(env, "TELEGRAM_TOKEN")
+        public_url = env.get("PUBLIC_URL") or None
+        webhook_secret = _secret(env, "TELEGRAM_WEBHOOK_SECRET")
+        if telegram_token and public_url and not webhook_secret:
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET is required when PUBLIC_URL enables the Telegram webhook")
+        return cls(
+            redis_url=_required(env, "REDIS_URL"),
+            rasa_url=_required(env, "RASA_URL").rstrip("/"),
+            rasa_token=Secret(_required(env, "RASA_TOKEN")),
+            session_secret=Secret(_required(env, "SESSION_SECRET")),
+            host=env.get("GATEWAY_HOST", "127.0.0.1"),
+            port=_integer(env, "GATEWAY_PORT", 8000),
+            public_url=public_url.rstrip("/") if public_url else None,
+            max_message_chars=_integer(env, "MAX_MESSAGE_CHARS", 2000),
+            rate_limit_messages=_integer(env, "RATE_LIMIT_MESSAGES", 20),
+            rate_limit_window_seconds=_integer(env, "RATE_LIMIT_WINDOW_SECONDS", 60),
+            telegram_token=telegram_token,
+            telegram_webhook_secret=webhook_secret,
+            telegram_api_url=env.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
+        )
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set; see README, 'Configuration'")
+    return value
+
+
+def _secret(env: Mapping[str, str], name: str) -> Secret | None:
+    value = env.get(name, "").strip()
+    return Secret(value) if value else None
+
+
+def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from error

@@ -1,0 +1,187 @@
+/* Maru chat widget. Embed with one tag: <script src="https://<gateway>/widget.js" defer></script>
+ * Messages are built from DOM nodes and text only; nothing received is ever parsed as HTML. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var origin = new URL(script ? script.src : window.location.href).origin;
+  var wsOrigin = origin.replace(/^http/, "ws");
+  var labels = {};
+  var socket = null;
+  var retryDelay = 500;
+  var seen = {};
+  var el = {};
+
+  function make(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function build() {
+    var style = make("link");
+    style.rel = "stylesheet";
+    style.href = origin + "/widget.css";
+    document.head.appendChild(style);
+
+    el.launcher = make("button", "maru-launcher", labels.open);
+    el.launcher.type = "button";
+    el.launcher.setAttribute("aria-expanded", "false");
+    el.launcher.setAttribute("aria-controls", "maru-panel");
+
+    el.panel = make("section", "maru-panel");
+    el.panel.id = "maru-panel";
+    el.panel.hidden = true;
+    el.panel.setAttribute("role", "dialog");
+    el.panel.setAttribute("aria-label", labels.title);
+
+    var header = make("header", "maru-header");
+    header.appendChild(make("h2", "maru-title", labels.title));
+    el.close = make("button", "maru-close", "×");
+    el.close.type = "button";
+    el.close.setAttribute("aria-label", labels.close);
+    header.appendChild(el.close);
+
+    el.log = make("div", "maru-log");
+    el.log.setAttribute("role", "log");
+    el.log.setAttribute("aria-live", "polite");
+    el.status = make("div", "maru-status");
+    el.status.setAttribute("aria-live", "polite");
+
+    el.form = make("form", "maru-form");
+    el.input = make("input", "maru-input");
+    el.input.type = "text";
+    el.input.setAttribute("aria-label", labels.placeholder);
+    el.input.placeholder = labels.placeholder;
+    el.input.autocomplete = "off";
+    var send = make("button", "maru-send", labels.send);
+    send.type = "submit";
+    el.form.appendChild(el.input);
+    el.form.appendChild(send);
+
+    el.panel.appendChild(header);
+    el.panel.appendChild(el.log);
+    el.panel.appendChild(el.status);
+    el.panel.appendChild(el.form);
+    document.body.appendChild(el.launcher);
+    document.body.appendChild(el.panel);
+
+    el.launcher.addEventListener("click", function () { toggle(true); });
+    el.close.addEventListener("click", function () { toggle(false); });
+    el.panel.addEventListener("keydown", function (event) { if (event.key === "Escape") toggle(false); });
+    el.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = el.input.value;
+      if (!text.trim()) return;
+      el.input.value = "";
+      sendFrame({ type: "message", text: text }, text);
+    });
+  }
+
+  function toggle(open) {
+    el.panel.hidden = !open;
+    el.launcher.hidden = open;
+    el.launcher.setAttribute("aria-expanded", String(open));
+    if (open) el.input.focus(); else el.launcher.focus();
+  }
+
+  function renderSegments(container, segments, fallback) {
+    if (!segments || !segments.length) { container.appendChild(document.createTextNode(fallback || "")); return; }
+    segments.forEach(function (segment) {
+      if (segment["break"]) { container.appendChild(make("br")); return; }
+      var node;
+      if (segment.href && /^(https:|mailto:|tel:)/.test(segment.href)) {
+        node = make("a", null, segment.text);
+        node.href = segment.href;
+        node.target = "_blank";
+        node.rel = "noopener noreferrer";
+      } else {
+        node = document.createTextNode(segment.text);
+      }
+      if (segment.bold) { var strong = make("strong"); strong.appendChild(node); node = strong; }
+      container.appendChild(node);
+    });
+  }
+
+  function addMessage(message) {
+    if (message.id && seen[message.id]) return;
+    if (message.id) seen[message.id] = true;
+    if (message.client_id && seen[message.client_id]) return;
+    var bubble = make("div", "maru-message maru-" + message.role);
+    bubble.setAttribute("data-role", message.role);
+    var body = make("div", "maru-text");
+    if (message.role === "customer") body.textContent = message.text;
+    else renderSegments(body, message.segments, message.text);
+    bubble.appendChild(body);
+    if (message.role !== "customer") retireButtons();
+    if (message.buttons && message.buttons.length) bubble.appendChild(buttonRow(message.buttons));
+    el.log.appendChild(bubble);
+    el.log.scrollTop = el.log.scrollHeight;
+  }
+
+  /* Only the newest bot message keeps live buttons; older choices no longer apply. */
+  function retireButtons() {
+    Array.prototype.forEach.call(el.log.querySelectorAll(".maru-button"), function (b) { b.disabled = true; });
+  }
+
+  function buttonRow(buttons) {
+    var row = make("div", "maru-buttons");
+    buttons.forEach(function (button) {
+      var node = make("button", "maru-button", button.title);
+      node.type = "button";
+      node.addEventListener("click", function () {
+        Array.prototype.forEach.call(row.querySelectorAll("button"), function (b) { b.disabled = true; });
+        sendFrame({ type: "button", payload: button.payload }, button.title);
+      });
+      row.appendChild(node);
+    });
+    return row;
+  }
+
+  function sendFrame(frame, shownText) {
+    frame.client_id = "c" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+    addMessage({ role: "customer", text: shownText, id: frame.client_id });
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+    else setStatus(labels.reconnecting);
+  }
+
+  function setStatus(text) { el.status.textContent = text || ""; }
+
+  function onEvent(event) {
+    var data;
+    try { data = JSON.parse(event.data); } catch (error) { return; }
+    if (data.type === "history") {
+      el.log.textContent = "";
+      seen = {};
+      data.messages.forEach(addMessage);
+    } else if (data.type === "typing") {
+      setStatus(data.on ? labels.typing : "");
+    } else if (data.type === "message") {
+      addMessage(data);
+    }
+  }
+
+  function connect() {
+    socket = new WebSocket(wsOrigin + "/web/socket");
+    socket.addEventListener("open", function () { retryDelay = 500; setStatus(""); });
+    socket.addEventListener("message", onEvent);
+    socket.addEventListener("close", function () {
+      setStatus(labels.reconnecting);
+      setTimeout(start, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 10000);
+    });
+  }
+
+  function start() {
+    fetch(origin + "/web/session", { method: "POST", credentials: "include" })
+      .then(function (response) { return response.json(); })
+      .then(function (session) {
+        if (!el.panel) { labels = session.labels; build(); }
+        connect();
+      })
+      .catch(function () { setTimeout(start, Math.min(retryDelay *= 2, 10000)); });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,1 @@
+"""The gateway's Redis records, one module per kind."""

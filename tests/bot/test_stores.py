@@ -1,0 +1,44 @@
+from collections.abc import AsyncIterator
+
+import fakeredis
+import pytest
+
+from bot.store.limits import RateLimiter, first_time_seen
+from bot.store.transcripts import Entry, TranscriptStore
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
+    client = fakeredis.FakeAsyncRedis()
+    yield client
+    await client.close()
+
+
+async def test_transcript_redacts_people_but_not_the_bot(redis: fakeredis.FakeAsyncRedis) -> None:
+    store = TranscriptStore(redis)
+    await store.append("web-1", Entry("customer", "I'm mina.kim@example.com", "web", ts=1.0))
+    await store.append("web-1", Entry("bot", "Email help@maru.example or call 1588-0123", "web", ts=2.0))
+    assert [(e.role, e.text) for e in await store.read("web-1")] == [
+        ("customer", "I'm [email]"),
+        ("bot", "Email help@maru.example or call 1588-0123"),
+    ]
+    assert await redis.ttl("transcript:web-1") > 0
+
+
+async def test_transcript_read_keeps_the_newest(redis: fakeredis.FakeAsyncRedis) -> None:
+    store = TranscriptStore(redis)
+    for n in range(5):
+        await store.append("web-1", Entry("customer", f"m{n}", "web"))
+    assert [e.text for e in await store.read("web-1", last=2)] == ["m3", "m4"]
+
+
+async def test_rate_limit_counts_per_conversation(redis: fakeredis.FakeAsyncRedis) -> None:
+    limiter = RateLimiter(redis, limit=3, window=60)
+    assert [await limiter.allow("web-1") for _ in range(4)] == [True, True, True, False]
+    assert await limiter.allow("web-2")
+
+
+async def test_update_ids_are_processed_once(redis: fakeredis.FakeAsyncRedis) -> None:
+    assert await first_time_seen(redis, "telegram", 7)
+    assert not await first_time_seen(redis, "telegram", 7)
+    assert await first_time_seen(redis, "telegram", 8)

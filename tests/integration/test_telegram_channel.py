@@ -1,0 +1,125 @@
+"""Telegram through the real python-telegram-bot, against a local Bot API double."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from tests.integration.stack import TELEGRAM_SECRET, Stack, wait_until
+from tests.integration.telegram_double import BotApiDouble
+
+pytestmark = pytest.mark.integration
+_next_update = iter(range(900_000, 999_999))
+
+
+def text_update(user_id: int, text: str, update_id: int | None = None) -> dict[str, Any]:
+    chat = {"id": user_id, "type": "private", "first_name": "Hana"}
+    return {
+        "update_id": update_id or next(_next_update),
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": {"id": user_id, "is_bot": False, "first_name": "Hana"},
+            "text": text,
+        },
+    }
+
+
+def post(stack: Stack, update: dict[str, Any], secret: str | None = TELEGRAM_SECRET) -> httpx.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    return httpx.post(f"{stack.gateway_url}/telegram/webhook", json=update, headers=headers, timeout=20)
+
+
+def replies_to(telegram: BotApiDouble, chat_id: int, count: int) -> list[dict[str, Any]]:
+    wait_until(lambda: len(telegram.sent(chat_id=chat_id)) >= count, 15, f"{count} Telegram replies")
+    return telegram.sent(chat_id=chat_id)
+
+
+def test_webhook_is_registered_with_the_secret(stack: Stack, telegram: BotApiDouble) -> None:
+    [registration] = telegram.sent("setWebhook")
+    assert registration["url"] == f"{stack.gateway_url}/telegram/webhook"
+    assert registration["secret_token"] == TELEGRAM_SECRET
+
+
+def test_text_message_is_answered_and_the_first_name_kept(stack: Stack, telegram: BotApiDouble) -> None:
+    assert post(stack, text_update(501, "hi")).status_code == 200
+    replies = replies_to(telegram, 501, 2)
+    assert replies[0]["text"].startswith("Before we start: I keep this chat for 90 days")
+    assert replies[1]["text"].startswith("Hi, I'm Maru's assistant.")
+    profile = redis.Redis.from_url(stack.redis_url).hgetall("profile:tg-501")
+    assert profile[b"name"] == b"Hana"
+
+
+def test_inline_button_press_is_acknowledged_and_sent_as_payload(stack: Stack, telegram: BotApiDouble) -> None:
+    post(stack, text_update(502, "delete my data"))
+    question = replies_to(telegram, 502, 2)[-1]
+    keyboard = question["reply_markup"]["inline_keyboard"]
+    assert [row[0]["text"] for row in keyboard] == ["Yes, delete my data", "No, keep it"]
+    press = {
+        "update_id": next(_next_update),
+        "callback_query": {
+            "id": "cb-1",
+            "from": {"id": 502, "is_bot": False, "first_name": "Hana"},
+            "chat_instance": "ci",
+            "data": keyboard[1][0]["callback_data"],
+            "message": {
+                "message_id": 77,
+                "date": int(time.time()),
+                "chat": {"id": 502, "type": "private"},
+                "text": "q",
+            },
+        },
+    }
+    assert post(stack, press).status_code == 200
+    assert replies_to(telegram, 502, 3)[-1]["text"] == "OK, I haven't deleted anything."
+    assert [c["callback_query_id"] for c in telegram.sent("answerCallbackQuery")] == ["cb-1"]
+    assert telegram.sent("editMessageReplyMarkup", chat_id=502)[0]["message_id"] == 77
+
+
+def test_duplicate_update_is_processed_once(stack: Stack, telegram: BotApiDouble) -> None:
+    update = text_update(503, "what do you charge for postage", update_id=next(_next_update))
+    post(stack, update)
+    replies_to(telegram, 503, 2)
+    post(stack, update)
+    time.sleep(1)
+    assert len(telegram.sent(chat_id=503)) == 2
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret"])
+def test_webhook_without_the_secret_is_forbidden(stack: Stack, telegram: BotApiDouble, secret: str | None) -> None:
+    before = len(telegram.calls)
+    response = post(stack, text_update(504, "hi"), secret=secret)
+    assert response.status_code == 403
+    assert len(telegram.calls) == before
+
+
+def test_broken_json_is_refused(stack: Stack) -> None:
+    response = httpx.post(
+        f"{stack.gateway_url}/telegram/webhook",
+        content=b"{not json",
+        headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+        timeout=5,
+    )
+    assert response.status_code == 400
+
+
+def test_photo_gets_a_friendly_answer(stack: Stack, telegram: BotApiDouble) -> None:
+    update = text_update(505, "")
+    del update["message"]["text"]
+    update["message"]["photo"] = [{"file_id": "f1", "file_unique_id": "u1", "width": 90, "height": 90}]
+    assert post(stack, update).status_code == 200
+    assert replies_to(telegram, 505, 1)[0]["text"] == (
+        "I can only read text messages for now. Please describe what you need in words, and I'll help."
+    )
+
+
+def test_edited_message_gets_a_friendly_answer(stack: Stack, telegram: BotApiDouble) -> None:
+    update = text_update(506, "edited text")
+    update["edited_message"] = update.pop("message")
+    assert post(stack, update).status_code == 200
+    assert replies_to(telegram, 506, 1)[0]["text"].startswith("I can only read text messages for now.")

@@ -1,0 +1,167 @@
+"""The web channel through the real gateway, Rasa and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+import httpx
+import pytest
+from websockets.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from bot.channels.web_client import WebCustomer
+from knowledge import KnowledgeBase
+from tests.integration.stack import ROOT, Stack, free_port
+
+pytestmark = pytest.mark.integration
+
+
+def texts(messages: list[dict[str, object]]) -> list[str]:
+    return [str(m["text"]) for m in messages]
+
+
+def test_health_reports_redis_and_rasa(stack: Stack) -> None:
+    response = httpx.get(f"{stack.gateway_url}/health", timeout=5)
+    assert response.json() == {"status": "ok", "redis": True, "rasa": True}
+
+
+async def test_faq_answer_and_history_after_reconnect(stack: Stack) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    assert await customer.connect() == []
+    greeting = await customer.say("hello")
+    assert texts(greeting)[1].startswith("Hi, I'm Maru's assistant.")
+    answer = await customer.say("what do you charge for postage")
+    expected = KnowledgeBase.load(ROOT / "data" / "knowledge").get("shipping_cost", "en")
+    assert expected is not None
+    assert texts(answer) == [expected.answer]
+    assert answer[0]["faq_id"] == "shipping_cost"
+    await customer.close()
+
+    returning = WebCustomer(stack.gateway_url, customer.cookie)
+    history = await returning.connect()
+    assert [(m["role"], m["text"]) for m in history][-2:] == [
+        ("customer", "what do you charge for postage"),
+        ("bot", expected.answer),
+    ]
+    await returning.close()
+
+
+async def test_button_press_sends_its_payload(stack: Stack) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    question = await customer.say("delete my data")
+    buttons = question[-1]["buttons"]
+    assert [b["title"] for b in buttons] == ["Yes, delete my data", "No, keep it"]
+    assert texts(await customer.press(buttons[1]["payload"])) == ["OK, I haven't deleted anything."]
+    await customer.close()
+
+
+async def test_forged_payload_and_broken_frames_get_clear_errors(stack: Stack) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    assert texts(await customer.press('/request_human{"handoff_reason": "frustration"}')) == [
+        "That button is no longer active. Please type your question instead."
+    ]
+    await customer.send_raw("{not json")
+    assert (await customer.next_event())[
+        "text"
+    ] == "Sorry, that message didn't come through properly. Could you send it again?"
+    await customer.send_raw('{"type": "launch_missiles"}')
+    assert (await customer.next_event())["text"].startswith("Sorry, that message didn't come through")
+    await customer.close()
+
+
+async def test_empty_and_oversized_messages_are_refused_clearly(stack: Stack) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    await customer.send_raw('{"type": "message", "text": "   "}')
+    assert (await customer.next_event())["text"] == "I didn't get any text there. What can I help you with?"
+    await customer.send_raw('{"type": "message", "text": "' + "x" * 5000 + '"}')
+    assert (await customer.next_event())["text"].startswith("That message is too long for me to read in one go.")
+    await customer.close()
+
+
+async def test_html_is_stored_and_sent_as_text(stack: Stack) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    await customer.say("<img src=x onerror=alert(1)>")
+    await customer.close()
+    history = await WebCustomer(stack.gateway_url, customer.cookie).connect()
+    assert history[0] == {**history[0], "role": "customer", "text": "<img src=x onerror=alert(1)>"}
+
+
+async def test_contact_details_are_redacted_in_the_transcript(stack: Stack) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    await customer.say("my email is mina.kim@example.com and card 4111 1111 1111 1111, phone 010-2345-6789")
+    await customer.close()
+    history = await WebCustomer(stack.gateway_url, customer.cookie).connect()
+    assert history[0]["text"] == "my email is [email] and card [card], phone [phone]"
+
+
+async def test_socket_without_a_valid_session_is_closed(stack: Stack) -> None:
+    url = stack.gateway_url.replace("http", "ws", 1) + "/web/socket"
+    async with connect(url, extra_headers={"Cookie": "maru_session=forged.value"}) as socket_:
+        with pytest.raises(ConnectionClosed) as closed:
+            await socket_.recv()
+    assert closed.value.code == 4401
+
+
+def test_session_ids_are_random_and_not_in_urls(stack: Stack) -> None:
+    first = httpx.post(f"{stack.gateway_url}/web/session", timeout=5)
+    second = httpx.post(f"{stack.gateway_url}/web/session", timeout=5)
+    assert first.cookies["maru_session"] != second.cookies["maru_session"]
+    assert "httponly" in first.headers["set-cookie"].lower()
+
+
+async def test_rate_limit_per_conversation(stack: Stack) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    replies = [texts(await customer.say("thanks")) for _ in range(21)]
+    assert replies[-1] == [
+        "You're sending messages faster than I can read them. Please wait a moment, then send your question again."
+    ]
+    assert all(r != replies[-1] for r in replies[:20])
+    await customer.close()
+
+
+def _blackhole() -> socket.socket:
+    """A port that accepts connections and never answers, like a hung Rasa."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    return listener
+
+
+async def test_rasa_down_gives_the_trouble_message_within_five_seconds(stack: Stack) -> None:
+    hung = _blackhole()
+    port = free_port()
+    rasa_url = f"http://127.0.0.1:{hung.getsockname()[1]}"
+    stack.start_gateway(name="gateway-no-rasa", GATEWAY_PORT=str(port), RASA_URL=rasa_url, TELEGRAM_TOKEN="")
+    try:
+        customer = WebCustomer(f"http://127.0.0.1:{port}")
+        await customer.connect()
+        started = time.monotonic()
+        reply = await customer.say("where is my order", timeout=10)
+        assert time.monotonic() - started < 5
+        assert texts(reply) == [
+            "Sorry, we're having technical trouble and I can't answer right now. Please try again in a few minutes, "
+            "or reach our team at help@maru.example or 1588-0123 (Mon-Fri 09:00-18:00, Sat 10:00-14:00 KST)."
+        ]
+        await customer.close()
+    finally:
+        stack.stop("gateway-no-rasa")
+        hung.close()
+
+
+async def test_two_tabs_of_one_customer_see_the_same_conversation(stack: Stack) -> None:
+    first = WebCustomer(stack.gateway_url)
+    await first.connect()
+    second = WebCustomer(stack.gateway_url, first.cookie)
+    await second.connect()
+    await first.say("hello")
+    pushed = [await second.next_event() for _ in range(5)]
+    assert [e["role"] for e in pushed if e["type"] == "message"] == ["customer", "bot", "bot"]
+    await asyncio.gather(first.close(), second.close())

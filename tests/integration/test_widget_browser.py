@@ -1,0 +1,107 @@
+"""The web widget in a real browser: Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+
+from knowledge import KnowledgeBase
+from tests.integration.stack import ROOT, Stack
+
+pytestmark = pytest.mark.integration
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), "Debian's chromium is missing; run 'make test' (it installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+def open_chat(page: Page, stack: Stack) -> None:
+    page.goto(stack.gateway_url + "/")
+    page.get_by_role("button", name="Chat with us").click()
+    expect(page.get_by_role("dialog", name="Maru support")).to_be_visible()
+
+
+def send(page: Page, text: str) -> None:
+    field = page.get_by_role("textbox", name="Type your message")
+    field.fill(text)
+    field.press("Enter")
+
+
+def test_faq_button_reload_and_script_shown_as_text(stack: Stack, browser: Browser, tmp_path: Path) -> None:
+    answer = KnowledgeBase.load(ROOT / "data" / "knowledge").get("shipping_cost", "en")
+    assert answer is not None
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
+
+    open_chat(page, stack)
+    send(page, "what do you charge for postage")
+    expect(page.locator(".maru-bot").last).to_have_text(answer.answer, timeout=15_000)
+
+    send(page, "delete my data")
+    keep = page.get_by_role("button", name="No, keep it")
+    keep.click()
+    expect(page.locator(".maru-bot").last).to_have_text("OK, I haven't deleted anything.", timeout=15_000)
+    expect(keep).to_be_disabled()
+
+    page.reload()
+    page.get_by_role("button", name="Chat with us").click()
+    log = page.get_by_role("log")
+    expect(log.get_by_text(answer.answer)).to_be_visible(timeout=10_000)
+    expect(log.get_by_text("OK, I haven't deleted anything.")).to_be_visible()
+
+    attack = "<img src=x onerror=alert(1)>"
+    send(page, attack)
+    expect(page.locator(".maru-customer").last).to_have_text(attack)
+    expect(page.locator(".maru-bot").last).to_be_visible(timeout=15_000)
+    page.screenshot(path=str(tmp_path / "widget.png"))
+    assert page.locator(".maru-log img").count() == 0
+    assert dialogs == []
+    context.close()
+
+
+def test_widget_works_with_the_keyboard_on_a_phone_screen(stack: Stack, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(stack.gateway_url + "/")
+    launcher = page.get_by_role("button", name="Chat with us")
+    for _ in range(5):  # the launcher is reachable with Tab
+        page.keyboard.press("Tab")
+        if launcher.evaluate("node => node === document.activeElement"):
+            break
+    expect(launcher).to_be_focused()
+    page.keyboard.press("Enter")
+    panel = page.get_by_role("dialog", name="Maru support")
+    expect(panel).to_be_visible()
+    assert panel.bounding_box() == {"x": 0, "y": 0, "width": 390, "height": 844}
+    expect(page.get_by_role("textbox", name="Type your message")).to_be_focused()
+    page.keyboard.type("hello")
+    page.keyboard.press("Enter")
+    expect(page.locator(".maru-bot").last).to_contain_text("Maru", timeout=15_000)
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    context.close()
