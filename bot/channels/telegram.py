@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
@@ -78,16 +79,16 @@ class TelegramChannel:
 
     async def process(self, update: Update) -> None:
         """Handles one update, unless it was handled before."""
-        if not await first_time_seen(self._redis, "telegram", update.update_id):
-            return
         try:
+            if not await first_time_seen(self._redis, "telegram", update.update_id):
+                return
             if update.callback_query is not None:
                 await self._button_pressed(update.callback_query)
             elif update.message is not None and update.message.text:
                 await self._text(update.message)
             elif update.effective_chat is not None:
                 await self._send(update.effective_chat.id, [self._conversations.system("utter_text_only")])
-        except StoreUnavailable:
+        except (StoreUnavailable, RedisError):
             if update.effective_chat is not None:
                 await self._send(update.effective_chat.id, [self._conversations.system("utter_gateway_unavailable")])
 

@@ -98,9 +98,15 @@ def web_blueprint() -> Blueprint:
 
 async def _serve(request: Request, ws: Any, conversation: str) -> None:
     ctx = request.app.ctx
-    follower = asyncio.create_task(_forward(ctx, ws, conversation))
     try:
         history = await ctx.transcripts.read(conversation, HISTORY_LENGTH)
+    except (RedisError, OSError) as error:
+        logger.warning("no transcript store for a web socket: %s", error)
+        await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
+        await ws.close(code=1011, reason="store unavailable")
+        return
+    follower = asyncio.create_task(_forward(ctx, ws, conversation))
+    try:
         await ws.send(json.dumps({"type": "history", "messages": [history_event(e) for e in history]}))
         while True:
             raw = await ws.recv()

@@ -17,6 +17,7 @@ class BotApiDouble:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.pending_updates: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._message_id = 100
         double = self
@@ -59,6 +60,8 @@ class BotApiDouble:
             message_id = self._message_id
         if method == "getMe":
             return BOT_USER
+        if method == "getUpdates":
+            return self._take_updates(int(params.get("offset") or 0))
         if method in ("sendMessage", "editMessageReplyMarkup"):
             return {
                 "message_id": params.get("message_id", message_id),
@@ -67,6 +70,14 @@ class BotApiDouble:
                 "text": params.get("text", ""),
             }
         return True
+
+    def _take_updates(self, offset: int) -> list[dict[str, Any]]:
+        """Queued updates from ``offset`` on; waits a little when there are none, like long polling."""
+        with self._lock:
+            ready = [u for u in self.pending_updates if u["update_id"] >= offset]
+        if not ready:
+            time.sleep(0.2)
+        return ready
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[dict[str, Any]]:
         """The parameters of every call of ``method`` (to one chat, if given)."""

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import redis
 
-from tests.integration.stack import TELEGRAM_SECRET, Stack, wait_until
+from tests.integration.stack import TELEGRAM_SECRET, Stack, free_port, wait_until
 from tests.integration.telegram_double import BotApiDouble
 
 pytestmark = pytest.mark.integration
@@ -123,3 +123,15 @@ def test_edited_message_gets_a_friendly_answer(stack: Stack, telegram: BotApiDou
     update["edited_message"] = update.pop("message")
     assert post(stack, update).status_code == 200
     assert replies_to(telegram, 506, 1)[0]["text"].startswith("I can only read text messages for now.")
+
+
+def test_polling_mode_without_a_public_url(stack: Stack, telegram: BotApiDouble) -> None:
+    telegram.pending_updates.append(text_update(507, "what do you charge for postage"))
+    stack.start_gateway(name="gateway-polling", GATEWAY_PORT=str(free_port()), PUBLIC_URL="")
+    try:
+        assert telegram.sent("deleteWebhook")
+        notice, answer = replies_to(telegram, 507, 2)[:2]
+        assert notice["text"].startswith("Before we start: I keep this chat for 90 days")
+        assert answer["text"].startswith("Standard delivery costs ₩3,000")
+    finally:
+        stack.stop("gateway-polling")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 
@@ -135,10 +136,18 @@ def _blackhole() -> socket.socket:
     return listener
 
 
-async def test_rasa_down_gives_the_trouble_message_within_five_seconds(stack: Stack) -> None:
+TROUBLE = (
+    "Sorry, we're having technical trouble and I can't answer right now. Please try again in a few minutes, "
+    "or reach our team at help@maru.example or 1588-0123 (Mon-Fri 09:00-18:00, Sat 10:00-14:00 KST)."
+)
+
+
+@pytest.mark.parametrize("rasa", ["hung", "stopped"])
+async def test_rasa_down_gives_the_trouble_message_within_five_seconds(stack: Stack, rasa: str) -> None:
     hung = _blackhole()
     port = free_port()
-    rasa_url = f"http://127.0.0.1:{hung.getsockname()[1]}"
+    rasa_port = hung.getsockname()[1] if rasa == "hung" else free_port()
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
     stack.start_gateway(name="gateway-no-rasa", GATEWAY_PORT=str(port), RASA_URL=rasa_url, TELEGRAM_TOKEN="")
     try:
         customer = WebCustomer(f"http://127.0.0.1:{port}")
@@ -146,14 +155,32 @@ async def test_rasa_down_gives_the_trouble_message_within_five_seconds(stack: St
         started = time.monotonic()
         reply = await customer.say("where is my order", timeout=10)
         assert time.monotonic() - started < 5
-        assert texts(reply) == [
-            "Sorry, we're having technical trouble and I can't answer right now. Please try again in a few minutes, "
-            "or reach our team at help@maru.example or 1588-0123 (Mon-Fri 09:00-18:00, Sat 10:00-14:00 KST)."
-        ]
+        assert texts(reply) == [TROUBLE]
         await customer.close()
     finally:
         stack.stop("gateway-no-rasa")
         hung.close()
+
+
+async def test_redis_down_gives_the_trouble_message(stack: Stack) -> None:
+    port = free_port()
+    stack.start_gateway(
+        name="gateway-no-redis",
+        GATEWAY_PORT=str(port),
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        TELEGRAM_TOKEN="",
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            health = await http.get("/health")
+            cookie = (await http.post("/web/session")).cookies["maru_session"]
+        assert (health.status_code, health.json()["redis"]) == (503, False)
+        url = f"ws://127.0.0.1:{port}/web/socket"
+        async with connect(url, extra_headers={"Cookie": f"maru_session={cookie}"}) as socket_:
+            notice = json.loads(await asyncio.wait_for(socket_.recv(), 10))
+        assert notice["text"] == TROUBLE
+    finally:
+        stack.stop("gateway-no-redis")
 
 
 async def test_two_tabs_of_one_customer_see_the_same_conversation(stack: Stack) -> None:
