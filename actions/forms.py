@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import order_flows, verification
 from actions.actions import _flows
+from actions.order_flows import OrderFlows
 from actions.replies import Outcome, send
 from actions.runtime import services
 from actions.store import Order
@@ -48,12 +49,19 @@ class OrderVerificationForm(FormValidationAction, ABC):
         outcome = verification.check_email(value, tracker.get_slot("order_number"), services().store)
         return _apply(outcome, dispatcher)
 
-    @staticmethod
-    def verified(tracker: Tracker) -> Order | None:
-        """The order once both verification slots are filled and match."""
-        return verification.verified_order(
+    def allows_the_rest(self, flows: OrderFlows, order: Order) -> bool:
+        """Whether the verified order allows this flow, so its other slots are worth asking."""
+        return True
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        order = verification.verified_order(
             tracker.get_slot("order_number"), tracker.get_slot("email"), services().store
         )
+        if order is not None and not self.allows_the_rest(_flows(tracker), order):
+            return VERIFICATION_SLOTS
+        return domain_slots
 
 
 class ValidateOrderStatusForm(OrderVerificationForm):
@@ -69,13 +77,8 @@ class ValidateCancelOrderForm(OrderVerificationForm):
     def name(self) -> str:
         return "validate_cancel_order_form"
 
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        order = self.verified(tracker)
-        if order is not None and not _flows(tracker).can_cancel(order):
-            return VERIFICATION_SLOTS
-        return domain_slots
+    def allows_the_rest(self, flows: OrderFlows, order: Order) -> bool:
+        return flows.can_cancel(order)
 
 
 class ValidateChangeAddressForm(OrderVerificationForm):
@@ -84,13 +87,8 @@ class ValidateChangeAddressForm(OrderVerificationForm):
     def name(self) -> str:
         return "validate_change_address_form"
 
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        order = self.verified(tracker)
-        if order is not None and not _flows(tracker).can_change_address(order):
-            return VERIFICATION_SLOTS
-        return domain_slots
+    def allows_the_rest(self, flows: OrderFlows, order: Order) -> bool:
+        return flows.can_change_address(order)
 
     async def validate_new_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -104,13 +102,8 @@ class ValidateReturnForm(OrderVerificationForm):
     def name(self) -> str:
         return "validate_return_form"
 
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        order = self.verified(tracker)
-        if order is not None and not _flows(tracker).can_return(order):
-            return VERIFICATION_SLOTS
-        return domain_slots
+    def allows_the_rest(self, flows: OrderFlows, order: Order) -> bool:
+        return flows.can_return(order)
 
     async def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
