@@ -17,6 +17,8 @@ from actions.replies import Outcome, Reply, response_texts, send
 from actions.runtime import STORE_TIMEZONE, services
 
 LANGUAGE_SLOT = "language"
+# Custom payload that tells the gateway to delete the conversation's transcript.
+ERASE_REQUEST = {"erase_conversation": True}
 CARRIED_OVER_SLOTS = ("language", "customer_name", "email", "order_number")
 
 
@@ -180,7 +182,7 @@ class ActionStopFlow(Action):
 
 
 class ActionDeleteMyData(Action):
-    """Erases the profile; the tracker store then deletes the conversation."""
+    """Erases the profile; the tracker store deletes the conversation, the gateway its transcript."""
 
     def name(self) -> str:
         return "action_delete_my_data"
@@ -188,6 +190,7 @@ class ActionDeleteMyData(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         await services().profiles.delete(tracker.sender_id)
         dispatcher.utter_message(response="utter_data_deleted")
+        dispatcher.utter_message(json_message=ERASE_REQUEST)
         return [SlotSet("erase_requested", True)]
 
 

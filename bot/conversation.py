@@ -116,6 +116,8 @@ class Conversations:
         delivered = [
             await self._deliver(conversation, message.channel, reply) for reply in replies if reply.get("text")
         ]
+        if any((reply.get("custom") or {}).get("erase_conversation") for reply in replies):
+            await self._transcripts.delete(conversation)
         await self._outbox.publish(conversation, {"type": "typing", "on": False})
         return delivered
 

@@ -224,7 +224,7 @@ async def test_stopping_a_flow_forgets_its_answers(services: Services) -> None:
 async def test_delete_my_data_erases_the_profile_and_flags_the_tracker(services: Services) -> None:
     await services.profiles.save(Profile("web-7f3a9c", first_seen="2026-10-01T10:00:00+09:00", name="Mina Kim"))
     messages, events = await run(actions.ActionDeleteMyData(), "delete_confirmed")
-    assert messages == [response("utter_data_deleted")]
+    assert messages == [response("utter_data_deleted"), {"custom": {"erase_conversation": True}}]
     assert events == [SlotSet("erase_requested", True)]
     assert await services.profiles.get("web-7f3a9c") is None
 

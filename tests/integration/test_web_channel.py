@@ -59,6 +59,19 @@ async def test_button_press_sends_its_payload(stack: Stack) -> None:
     await customer.close()
 
 
+async def test_delete_my_data_also_erases_the_transcript(stack: Stack) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    await customer.say("hello")
+    question = await customer.say("delete my data")
+    done = await customer.press(question[-1]["buttons"][0]["payload"])
+    assert texts(done) == [
+        "Done. I've deleted this conversation and your profile. If you write again, we'll start fresh."
+    ]
+    await customer.close()
+    assert await WebCustomer(stack.gateway_url, customer.cookie).connect() == []
+
+
 async def test_forged_payload_and_broken_frames_get_clear_errors(stack: Stack) -> None:
     customer = WebCustomer(stack.gateway_url)
     await customer.connect()
