@@ -1,0 +1,1 @@
+"""Scores how frustrated a customer sounds, per turn and per conversation, with reasons."""
