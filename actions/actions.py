@@ -10,7 +10,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet, 
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import faq, handoff, order_flows, session, verification
+from actions import empathy, faq, handoff, order_flows, session, verification
 from actions.locale import locale_for
 from actions.order_flows import OrderFlows
 from actions.replies import Outcome, Reply, response_texts, send
@@ -231,3 +231,28 @@ class ActionDefaultFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_default")
         return [UserUtteranceReverted()]
+
+
+class ActionAcknowledgeFrustration(Action):
+    """Names what went wrong, apologises and offers a person now."""
+
+    def name(self) -> str:
+        return "action_acknowledge_frustration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        assessment = empathy.assessment_of(tracker.events, _language(tracker))
+        send(dispatcher, (empathy.acknowledgement(assessment, set(domain.get("responses") or {})),))
+        return [SlotSet(k, v) for k, v in empathy.frustration_slots(assessment).items()]
+
+
+class ActionFrustrationHandoff(Action):
+    """Hands an angry customer to a person ahead of the queue."""
+
+    def name(self) -> str:
+        return "action_frustration_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        assessment = empathy.assessment_of(tracker.events, _language(tracker))
+        dispatcher.utter_message(response="utter_handoff_frustration")
+        dispatcher.utter_message(json_message=empathy.priority_handoff(assessment, tracker.active_loop_name))
+        return [SlotSet(k, v) for k, v in empathy.frustration_slots(assessment).items()]

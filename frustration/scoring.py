@@ -38,6 +38,7 @@ class Lexicon:
     shouting: dict[str, Any]
     punctuation: tuple[Signal, re.Pattern[str]]
     fallback_phrases: tuple[str, ...]
+    model_reason: str
     dialogue: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
@@ -64,8 +65,17 @@ class Lexicon:
                 re.compile(punctuation["pattern"]),
             ),
             fallback_phrases=tuple(p.lower() for p in raw["fallback_bot_phrases"]),
+            model_reason=raw["model_reason"],
             dialogue=raw["dialogue"],
         )
+
+    def signal(self, name: str) -> Signal | None:
+        """The signal called ``name`` (as stored in parse data), if the lexicon has it."""
+        if name in self.signals:
+            return self.signals[name][0]
+        if name == "shouting":
+            return Signal("shouting", self.shouting["reason"], float(self.shouting["weight"]))
+        return self.punctuation[0] if name == "punctuation" else None
 
 
 @lru_cache(maxsize=8)
@@ -152,10 +162,13 @@ class TurnScore:
         }
 
 
-def score_turn(signals: list[Signal]) -> TurnScore:
-    """Combines signals (each kind counted once) into a score of at most 1."""
+def score_turn(signals: list[Signal], model_probability: float = 0.0, model_reason: str = "") -> TurnScore:
+    """The higher of the learned probability and the signals' sum (each kind once), at most 1."""
     unique = {s.name: s for s in sorted(signals, key=lambda s: s.weight)}
-    return TurnScore(min(1.0, round(sum(s.weight for s in unique.values()), 3)), tuple(unique.values()))
+    lexicon_score = min(1.0, round(sum(s.weight for s in unique.values()), 3))
+    if model_probability > lexicon_score and model_reason:
+        unique.setdefault("model", Signal("model", model_reason, 0.0))
+    return TurnScore(round(max(lexicon_score, model_probability), 3), tuple(unique.values()))
 
 
 def conversation_score(previous: float, turn: TurnScore, lexicon: Lexicon) -> float:

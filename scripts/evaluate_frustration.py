@@ -1,8 +1,8 @@
 """Precision, recall and F1 of frustration detection on the labelled evaluation set.
 
-Scores the held-out ``test`` half of tests/data/frustration/<lang>.yml by default
-(``--split tune`` for the half used to set thresholds). Prints overall figures,
-per-signal figures and the misclassified turns.
+Trains the turn model on data/frustration/training/<lang>.yml exactly as the pipeline
+does, then scores the held-out ``test`` half of tests/data/frustration/<lang>.yml
+(``--split tune`` for the other half). Prints overall and per-signal figures.
 """
 
 from __future__ import annotations
@@ -13,20 +13,24 @@ from typing import Any
 
 import yaml
 
+from addons.sentence_featurizer import SentenceEncoder, packaged_encoder_dir, shared_encoder
+from frustration.model import TurnModel, training_turns
 from frustration.scoring import dialogue_signals, lexicon_for, score_turn, text_signals
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def predict(turn: dict[str, Any], language: str) -> tuple[bool, set[str]]:
-    """Whether the turn is frustrated, and the signals found."""
+def predict(turn: dict[str, Any], model: TurnModel, encoder: SentenceEncoder, language: str) -> tuple[bool, set[str]]:
+    """Whether the turn is frustrated, and the signals found, as the assistant would decide."""
     lexicon = lexicon_for(language)
     context = turn.get("context") or []
     customer = [t["text"] for t in context if t["speaker"] == "customer"]
     bot = [t["text"] for t in context if t["speaker"] == "bot"]
-    signals = text_signals(turn["text"], lexicon) + dialogue_signals(turn["text"], customer, bot, lexicon)
-    scored = score_turn(signals)
-    return scored.score >= lexicon.thresholds["turn"], {s.name for s in scored.signals}
+    own = text_signals(turn["text"], lexicon)
+    probability = model.probability(encoder.encode([turn["text"]])[0], score_turn(own).score)
+    nlu_score = score_turn(own, probability).score
+    scored = score_turn(own + dialogue_signals(turn["text"], customer, bot, lexicon), nlu_score, lexicon.model_reason)
+    return scored.score >= lexicon.thresholds["turn"], {s.name for s in scored.signals if s.name != "model"}
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -46,11 +50,14 @@ def main() -> None:
     arguments = parser.parse_args()
     data = yaml.safe_load((ROOT / "tests" / "data" / "frustration" / f"{arguments.language}.yml").read_text())
     turns = [t for t in data["turns"] if t["split"] == arguments.split]
+    encoder = shared_encoder(str(packaged_encoder_dir()), 128)
+    texts, labels = training_turns(arguments.language)
+    model = TurnModel.fit(texts, labels, encoder.encode, lexicon_for(arguments.language))
     counts = {"tp": 0, "fp": 0, "fn": 0}
     per_signal: dict[str, dict[str, int]] = {}
     errors = []
     for turn in turns:
-        predicted, signals = predict(turn, arguments.language)
+        predicted, signals = predict(turn, model, encoder, arguments.language)
         actual = bool(turn["frustrated"])
         key = "tp" if predicted and actual else "fp" if predicted else "fn" if actual else None
         if key:

@@ -17,7 +17,16 @@ from pathlib import Path
 from knowledge import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINING_FILES = ["config.yml", "domain.yml", "data/nlu", "data/rules", "data/stories", "addons"]
+TRAINING_FILES = [
+    "config.yml",
+    "domain.yml",
+    "data/nlu",
+    "data/rules",
+    "data/stories",
+    "data/frustration/training",
+    "addons",
+    "frustration",
+]
 MODEL_NAME = "maru"
 
 
@@ -50,7 +59,9 @@ def main() -> int:
         print(f"model is up to date: {model}")
         return 0
     print("training the model (the data changed)", flush=True)
-    command = ["rasa", "train", "--out", str(model_dir), "--fixed-model-name", MODEL_NAME]
+    # --force: components that read their own data files (the frustration model) are
+    # invisible to Rasa's cache, and this script only trains when something changed.
+    command = ["rasa", "train", "--force", "--out", str(model_dir), "--fixed-model-name", MODEL_NAME]
     result = subprocess.run(command, cwd=ROOT, check=False)
     if result.returncode != 0:
         return result.returncode

@@ -246,3 +246,33 @@ async def test_handoff_asks_the_gateway_with_a_reason(
         {"custom": {"handoff": {"reason": reason, "interrupted_flow": flow}}},
     ]
     assert events == FLOW_SLOTS_CLEARED
+
+
+async def test_frustration_is_acknowledged_by_its_strongest_reason(services: Services) -> None:
+    domain = {"responses": {"utter_empathy_repetition": [{"text": "x"}], "utter_empathy_general": [{"text": "y"}]}}
+    dispatcher = CollectingDispatcher()
+    tracker = load_tracker("frustrated_conversation")
+    events = await actions.ActionAcknowledgeFrustration().run(dispatcher, tracker, domain)
+    assert sent(dispatcher.messages) == [response("utter_empathy_repetition")]
+    assert events == [
+        SlotSet("frustration_score", 0.8),
+        SlotSet("frustration_reasons", ["had to ask again", "is unhappy with the service"]),
+    ]
+
+
+async def test_priority_handoff_tells_the_gateway_why(services: Services) -> None:
+    messages, events = await run(actions.ActionFrustrationHandoff(), "frustrated_conversation")
+    assert messages == [
+        response("utter_handoff_frustration"),
+        {
+            "custom": {
+                "handoff": {
+                    "reason": "frustration",
+                    "priority": True,
+                    "interrupted_flow": None,
+                    "frustration": {"score": 0.8, "reasons": ["had to ask again", "is unhappy with the service"]},
+                }
+            }
+        },
+    ]
+    assert events[0] == SlotSet("frustration_score", 0.8)

@@ -1,5 +1,8 @@
+from typing import Any
+
 import pytest
 
+from frustration.dialogue import Assessment, CustomerTurn, Level, assess, customer_turns
 from frustration.scoring import TurnScore, conversation_score, dialogue_signals, lexicon_for, score_turn, text_signals
 
 LEXICON = lexicon_for("en")
@@ -50,3 +53,40 @@ def test_conversation_score_rises_and_decays() -> None:
     rising = conversation_score(conversation_score(0.0, angry, LEXICON), angry, LEXICON)
     assert rising == pytest.approx(2 * angry.score)
     assert conversation_score(rising, calm, LEXICON) == pytest.approx(rising - 0.2)
+
+
+def turn(text: str, *actions: str) -> CustomerTurn:
+    return CustomerTurn(text, tuple(text_signals(text, LEXICON)), actions)
+
+
+def test_conversation_escalates_from_acknowledgement_to_handoff() -> None:
+    first = [turn("this is ridiculous, third time i ask where my parcel is", "action_answer_faq")]
+    assert assess(first, LEXICON).level is Level.ACKNOWLEDGE
+    second = [*first, turn("THIS IS USELESS!!! I WANT A PERSON")]
+    assessment = assess(second, LEXICON)
+    assert assessment.level is Level.HANDOFF
+    assert assessment.reasons[:2] == ["says the bot isn't helping", "writes in capitals"]
+
+
+def test_calm_complaints_stay_calm() -> None:
+    calm = [turn("my parcel is late, can you check?"), turn("the kettle arrived dented, what can I do")]
+    assert assess(calm, LEXICON) == Assessment(0.0, Level.CALM, TurnScore(0.0, ()), [])
+
+
+def test_abuse_hands_over_at_once() -> None:
+    assert assess([turn("you are idiots")], LEXICON).level is Level.HANDOFF
+
+
+def test_customer_turns_read_the_nlu_score_or_score_the_text() -> None:
+    events: list[dict[str, Any]] = [
+        {"event": "user", "text": "ok", "parse_data": {"frustration": {"signals": ["profanity"], "score": 0.55}}},
+        {"event": "action", "name": "action_answer_faq"},
+        {"event": "user", "text": "useless bot", "parse_data": {}},
+        {"event": "user", "text": '/request_human{"handoff_reason": "frustration"}'},
+    ]
+    turns = customer_turns(events, LEXICON)
+    assert [(t.text, [s.name for s in t.signals], t.bot_actions) for t in turns] == [
+        ("ok", ["profanity"], ("action_answer_faq",)),
+        ("useless bot", ["bot_criticism"], ()),
+        ("", [], ()),
+    ]
