@@ -14,7 +14,7 @@ from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -57,7 +57,8 @@ class FrustrationPolicy(Policy):
     def next_action(self, tracker: DialogueStateTracker) -> str | None:
         """Which action the conversation's frustration calls for now, if any."""
         lexicon = lexicon_for(self.config["language"])
-        events = [e.as_dict() for e in tracker.applied_events() if isinstance(e, (UserUttered, ActionExecuted))]
+        relevant = (UserUttered, ActionExecuted, BotUttered, SlotSet)
+        events = [e.as_dict() for e in tracker.applied_events() if isinstance(e, relevant)]
         turns = customer_turns(events, lexicon)
         if not turns:
             return None

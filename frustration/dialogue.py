@@ -17,6 +17,9 @@ from frustration.scoring import (
 )
 
 MISUNDERSTANDING_ACTIONS = ("action_default_ask_affirmation", "action_default_fallback")
+# Markers recorded among a turn's bot actions for what the bot said or asked.
+LATE_ORDER_REPORTED = "reported:utter_order_status_late"
+ASKED_PREFIX = "asked:"
 
 
 class Level(str, Enum):
@@ -57,11 +60,25 @@ def assess(turns: list[CustomerTurn], lexicon: Lexicon) -> Assessment:
             "did you mean" for t in earlier[-3:] for action in t.bot_actions if action in MISUNDERSTANDING_ACTIONS
         ]
         context = dialogue_signals(turn.text, [t.text for t in earlier[-4:]], misunderstood, lexicon)
+        context += _flow_signals(earlier, lexicon)
         latest = score_turn([*turn.signals, *context], turn.nlu_score, lexicon.model_reason)
         score = conversation_score(score, latest, lexicon)
         if latest.score >= lexicon.thresholds["turn"]:
             reasons = latest.reasons + [r for r in reasons if r not in latest.reasons]
     return Assessment(score, _level(score, latest, lexicon), latest, reasons)
+
+
+def _flow_signals(earlier: list[CustomerTurn], lexicon: Lexicon) -> list[Signal]:
+    """A late order the bot reported, and a form asking for the same thing three times."""
+    found = []
+    actions = [a for t in earlier for a in t.bot_actions]
+    if LATE_ORDER_REPORTED in actions:
+        found.append(lexicon.signal("late_order"))
+    asked = [a for t in earlier[-4:] for a in t.bot_actions if a.startswith(ASKED_PREFIX)]
+    circles = lexicon.dialogue["form_loop"]
+    if any(asked.count(slot) >= circles["min_asks"] for slot in set(asked)):
+        found.append(Signal("going_in_circles", circles["reason"], float(circles["weight"])))
+    return [s for s in found if s is not None]
 
 
 def _level(score: float, latest: TurnScore, lexicon: Lexicon) -> Level:
@@ -90,9 +107,18 @@ def customer_turns(events: list[dict[str, Any]], lexicon: Lexicon) -> list[Custo
                 continue
             signals = tuple(s for s in (lexicon.signal(n) for n in scored.get("signals", [])) if s is not None)
             turns.append(CustomerTurn(text, signals, nlu_score=float(scored.get("score") or 0.0)))
-        elif event.get("event") == "action" and turns:
+        elif turns and (marker := _bot_marker(event)):
             last = turns[-1]
-            turns[-1] = CustomerTurn(
-                last.text, last.signals, (*last.bot_actions, str(event.get("name"))), last.nlu_score
-            )
+            turns[-1] = CustomerTurn(last.text, last.signals, (*last.bot_actions, marker), last.nlu_score)
     return turns
+
+
+def _bot_marker(event: dict[str, Any]) -> str | None:
+    """What a bot event adds to its turn: an action name, a reported late order, a slot asked for."""
+    if event.get("event") == "action":
+        return str(event.get("name"))
+    if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == "utter_order_status_late":
+        return LATE_ORDER_REPORTED
+    if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value"):
+        return f"{ASKED_PREFIX}{event['value']}"
+    return None

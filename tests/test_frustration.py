@@ -90,3 +90,21 @@ def test_customer_turns_read_the_nlu_score_or_score_the_text() -> None:
         ("useless bot", ["bot_criticism"], ()),
         ("", [], ()),
     ]
+
+
+def test_a_reported_late_order_and_a_form_loop_count_as_signals() -> None:
+    events: list[dict[str, Any]] = [
+        {"event": "user", "text": "where is my order"},
+        {"event": "bot", "text": "late", "metadata": {"utter_action": "utter_order_status_late"}},
+        {"event": "user", "text": "hmm ok"},
+    ]
+    late = assess(customer_turns(events, LEXICON), LEXICON)
+    assert [s.name for s in late.latest.signals] == ["late_order"]
+
+    asked = [
+        event
+        for text in ("cancel it", "10421", "it is 10421")
+        for event in ({"event": "user", "text": text}, {"event": "slot", "name": "requested_slot", "value": "email"})
+    ]
+    loop = assess(customer_turns([*asked, {"event": "user", "text": "mina@example.com"}], LEXICON), LEXICON)
+    assert "going_in_circles" in {s.name for s in loop.latest.signals}
