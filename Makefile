@@ -27,8 +27,11 @@ bench: ## NLU held-out accuracy; with `make run` up, also gateway vs Rasa reply 
 	@source scripts/lib.sh && python -m scripts.evaluate_nlu
 	@source scripts/lib.sh && if gateway_ready; then python -m scripts.bench_gateway; else echo "gateway not running: start 'make run' for the latency benchmark"; fi
 
+bench-nlu: ## Benchmark the config.yml NLU pipeline on a public data set (DATASET=path, default BANKING77)
+	@source scripts/lib.sh && python -m scripts.bench_nlu $(DATASET) --name project_pipeline
+
 constraints: ## Re-pin constraints.txt from the current .venv
 	@source scripts/lib.sh && { echo "# Pinned versions of every package in .venv. Regenerate with: make constraints"; \
 	  echo "setuptools==70.3.0"; pip freeze --exclude-editable | grep -v '^setuptools=='; } > constraints.txt
 
-.PHONY: help setup run test lint train validate bench constraints
+.PHONY: help setup run test lint train validate bench bench-nlu constraints
