@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet, UserUtteranceReverted
@@ -12,23 +11,12 @@ from rasa_sdk.types import DomainDict
 
 from actions import empathy, faq, handoff, order_flows, session, verification
 from actions.locale import locale_for
-from actions.order_flows import OrderFlows
 from actions.replies import Outcome, Reply, response_texts, send
-from actions.runtime import STORE_TIMEZONE, services
+from actions.runtime import STORE_TIMEZONE, flows_for, language_of, services, verified_order_of
 
-LANGUAGE_SLOT = "language"
 # Custom payload that tells the gateway to delete the conversation's transcript.
 ERASE_REQUEST = {"erase_conversation": True}
 CARRIED_OVER_SLOTS = ("language", "customer_name", "email", "order_number")
-
-
-def _language(tracker: Tracker) -> str:
-    return tracker.get_slot(LANGUAGE_SLOT) or "en"
-
-
-def _flows(tracker: Tracker) -> OrderFlows:
-    s = services()
-    return OrderFlows(s.store, s.policy, locale_for(_language(tracker)), s.today())
 
 
 def _slot_events(outcome: Outcome) -> list[EventType]:
@@ -59,7 +47,7 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         faq_id = faq.predicted_faq_id(tracker.latest_message)
-        entry = services().knowledge.current().get(faq_id, _language(tracker)) if faq_id else None
+        entry = services().knowledge.current().get(faq_id, language_of(tracker)) if faq_id else None
         if entry is None:
             dispatcher.utter_message(response="utter_faq_unavailable")
         else:
@@ -75,7 +63,7 @@ class ActionAskOrderNumber(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         reply = verification.ask_order_number(
-            tracker.get_slot("email"), services().store, locale_for(_language(tracker))
+            tracker.get_slot("email"), services().store, locale_for(language_of(tracker))
         )
         send(dispatcher, (reply,))
         return []
@@ -88,15 +76,11 @@ class ActionAskReturnFormConfirmation(Action):
         return "action_ask_return_form_confirmation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        order = _verified_order(tracker)
+        order = verified_order_of(tracker)
         if order is not None:
             reason = tracker.get_slot("return_reason") or "other"
-            send(dispatcher, (_flows(tracker).ask_return_confirmation(order, reason),))
+            send(dispatcher, (flows_for(tracker).ask_return_confirmation(order, reason),))
         return []
-
-
-def _verified_order(tracker: Tracker) -> Any:
-    return verification.verified_order(tracker.get_slot("order_number"), tracker.get_slot("email"), services().store)
 
 
 async def _finish_flow(tracker: Tracker, outcome: Outcome, dispatcher: CollectingDispatcher) -> list[EventType]:
@@ -118,10 +102,10 @@ class ActionOrderStatus(Action):
         return "action_order_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        order = _verified_order(tracker)
+        order = verified_order_of(tracker)
         if order is None:
             return []
-        return await _finish_flow(tracker, Outcome((_flows(tracker).status(order),)), dispatcher)
+        return await _finish_flow(tracker, Outcome((flows_for(tracker).status(order),)), dispatcher)
 
 
 class ActionCancelOrder(Action):
@@ -131,10 +115,10 @@ class ActionCancelOrder(Action):
         return "action_cancel_order"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        order = _verified_order(tracker)
+        order = verified_order_of(tracker)
         if order is None:
             return []
-        outcome = _flows(tracker).cancel(order, tracker.get_slot("confirmation"))
+        outcome = flows_for(tracker).cancel(order, tracker.get_slot("confirmation"))
         return await _finish_flow(tracker, outcome, dispatcher)
 
 
@@ -145,10 +129,10 @@ class ActionChangeAddress(Action):
         return "action_change_address"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        order = _verified_order(tracker)
+        order = verified_order_of(tracker)
         if order is None:
             return []
-        outcome = _flows(tracker).change_address(
+        outcome = flows_for(tracker).change_address(
             order, tracker.get_slot("new_address"), tracker.get_slot("confirmation")
         )
         return await _finish_flow(tracker, outcome, dispatcher)
@@ -161,10 +145,10 @@ class ActionStartReturn(Action):
         return "action_start_return"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        order = _verified_order(tracker)
+        order = verified_order_of(tracker)
         if order is None:
             return []
-        outcome = _flows(tracker).book_return(
+        outcome = flows_for(tracker).book_return(
             order, tracker.get_slot("return_reason"), tracker.get_slot("confirmation")
         )
         return await _finish_flow(tracker, outcome, dispatcher)
@@ -215,7 +199,7 @@ class ActionDefaultAskAffirmation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         labels = response_texts(domain, "utter_intent_label_")
-        buttons = faq.suggestions(tracker.latest_message, services().knowledge.current(), _language(tracker), labels)
+        buttons = faq.suggestions(tracker.latest_message, services().knowledge.current(), language_of(tracker), labels)
         other = response_texts(domain, "utter_option_something_else").get("", "")
         buttons.append({"title": other, "payload": "/deny"})
         send(dispatcher, (Reply("utter_did_you_mean", buttons=tuple(buttons)),))
@@ -240,7 +224,7 @@ class ActionAcknowledgeFrustration(Action):
         return "action_acknowledge_frustration"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        assessment = empathy.assessment_of(tracker.events, _language(tracker))
+        assessment = empathy.assessment_of(tracker.events, language_of(tracker))
         send(dispatcher, (empathy.acknowledgement(assessment, set(domain.get("responses") or {})),))
         return [SlotSet(k, v) for k, v in empathy.frustration_slots(assessment).items()]
 
@@ -252,7 +236,7 @@ class ActionFrustrationHandoff(Action):
         return "action_frustration_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        assessment = empathy.assessment_of(tracker.events, _language(tracker))
+        assessment = empathy.assessment_of(tracker.events, language_of(tracker))
         dispatcher.utter_message(response="utter_handoff_frustration")
         dispatcher.utter_message(json_message=empathy.priority_handoff(assessment, tracker.active_loop_name))
         return [SlotSet(k, v) for k, v in empathy.frustration_slots(assessment).items()]

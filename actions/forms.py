@@ -11,10 +11,9 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import order_flows, verification
-from actions.actions import _flows
 from actions.order_flows import OrderFlows
 from actions.replies import Outcome, send
-from actions.runtime import services
+from actions.runtime import flows_for, services, verified_order_of
 from actions.store import Order
 
 VERIFICATION_SLOTS = ["order_number", "email"]
@@ -56,10 +55,8 @@ class OrderVerificationForm(FormValidationAction, ABC):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        order = verification.verified_order(
-            tracker.get_slot("order_number"), tracker.get_slot("email"), services().store
-        )
-        if order is not None and not self.allows_the_rest(_flows(tracker), order):
+        order = verified_order_of(tracker)
+        if order is not None and not self.allows_the_rest(flows_for(tracker), order):
             return VERIFICATION_SLOTS
         return domain_slots
 

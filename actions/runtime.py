@@ -9,14 +9,19 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from rasa_sdk import Tracker
 from redis.asyncio import Redis
 
+from actions import verification
+from actions.locale import locale_for
+from actions.order_flows import OrderFlows
 from actions.policy import Policy
 from actions.profiles import ProfileStore
-from actions.store import SqliteStore, StoreBackend
+from actions.store import Order, SqliteStore, StoreBackend
 from knowledge import KnowledgeRepository
 
 STORE_TIMEZONE = ZoneInfo("Asia/Seoul")
+LANGUAGE_SLOT = "language"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -52,6 +57,22 @@ def use_services(replacement: Services | None) -> None:
     """Replaces the services (tests), or resets them to be rebuilt from the environment."""
     global _services
     _services = replacement
+
+
+def language_of(tracker: Tracker) -> str:
+    """The conversation's language."""
+    return tracker.get_slot(LANGUAGE_SLOT) or "en"
+
+
+def flows_for(tracker: Tracker) -> OrderFlows:
+    """The order flows in the conversation's language, as of today."""
+    s = services()
+    return OrderFlows(s.store, s.policy, locale_for(language_of(tracker)), s.today())
+
+
+def verified_order_of(tracker: Tracker) -> Order | None:
+    """The order named in the tracker, once its number and email were both given and match."""
+    return verification.verified_order(tracker.get_slot("order_number"), tracker.get_slot("email"), services().store)
 
 
 def _env(name: str, default: str) -> str:

@@ -62,10 +62,6 @@ class KnowledgeBase:
         """Returns the FAQs of one language in file order."""
         return [faq for (lang, _), faq in self._by_key.items() if lang == language]
 
-    def languages(self) -> set[str]:
-        """Returns the languages that have at least one FAQ."""
-        return {lang for lang, _ in self._by_key}
-
     def __iter__(self) -> Iterator[Faq]:
         return iter(self._by_key.values())
 
