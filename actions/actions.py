@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet, UserUtteranceReverted
@@ -186,6 +187,7 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         request = handoff.handoff_request(tracker.latest_message, tracker.active_loop_name)
+        request["handoff"].update(await _agent_context(tracker))
         dispatcher.utter_message(response="utter_handoff")
         dispatcher.utter_message(json_message=request)
         return [SlotSet(k, v) for k, v in order_flows.clear_flow_slots().items()]
@@ -237,6 +239,22 @@ class ActionFrustrationHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         assessment = empathy.assessment_of(tracker.events, language_of(tracker))
+        request = empathy.priority_handoff(assessment, tracker.active_loop_name)
+        request["handoff"].update(await _agent_context(tracker))
         dispatcher.utter_message(response="utter_handoff_frustration")
-        dispatcher.utter_message(json_message=empathy.priority_handoff(assessment, tracker.active_loop_name))
+        dispatcher.utter_message(json_message=request)
         return [SlotSet(k, v) for k, v in empathy.frustration_slots(assessment).items()]
+
+
+async def _agent_context(tracker: Tracker) -> dict[str, Any]:
+    """What the agent sees with a handoff: the conversation's summary and who the customer is."""
+    profile = await services().profiles.get(tracker.sender_id)
+    order = verified_order_of(tracker)
+    email = (profile.email if profile else None) or (order.email if order else None)
+    orders = services().store.recent_orders(email) if email else []
+    name = tracker.get_slot("customer_name") or (profile.name if profile else None)
+    return {
+        "language": language_of(tracker),
+        "summary": handoff.conversation_summary(tracker.events, tracker.current_slot_values()),
+        "customer": handoff.customer_card(name, bool(tracker.get_slot("returning_customer")), orders),
+    }

@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import time
+
 import httpx
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sanic import Sanic
 
 from bot.channels.telegram import telegram_blueprint, telegram_listeners
 from bot.channels.web import web_blueprint
+from bot.console.routes import console_blueprint
 from bot.conversation import Conversations
+from bot.delivery import Delivery
+from bot.handoff import Desk
 from bot.health import health_blueprint
 from bot.rasa import RasaClient
 from bot.settings import Settings
+from bot.store.callbacks import CallbackStore
+from bot.store.handoffs import HandoffStore
 from bot.store.limits import RateLimiter
+from bot.store.notes import NoteStore
 from bot.store.outbox import Outbox
+from bot.store.presence import Presence
+from bot.store.sessions import SessionStore
 from bot.store.transcripts import TranscriptStore
+from bot.store.users import UserStore
+from bot.support import SupportConfig
 from bot.texts import Texts
+from knowledge import KnowledgeRepository
+
+logger = logging.getLogger(__name__)
+QUEUE_SWEEP_SECONDS = 10
 
 
 def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
@@ -25,6 +45,8 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
     app.config.REQUEST_MAX_SIZE = 1024 * 1024
     app.ctx.settings = settings
     app.ctx.texts = Texts.load(settings.domain_file)
+    app.ctx.support = SupportConfig.load(settings.support_file)
+    app.ctx.knowledge = KnowledgeRepository(settings.knowledge_dir)
 
     async def open_clients(app: Sanic, _: object) -> None:
         app.ctx.redis = Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=2)
@@ -33,25 +55,59 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
         app.ctx.rasa = RasaClient(app.ctx.http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
         app.ctx.transcripts = TranscriptStore(app.ctx.redis)
         app.ctx.outbox = Outbox(app.ctx.redis, app.ctx.subscriber)
+        app.ctx.delivery = Delivery(app.ctx.transcripts, app.ctx.outbox)
+        app.ctx.users = UserStore(app.ctx.redis)
+        app.ctx.sessions = SessionStore(app.ctx.redis)
+        app.ctx.desk = Desk(
+            handoffs=HandoffStore(app.ctx.redis),
+            presence=Presence(app.ctx.redis, app.ctx.support.presence_timeout_seconds),
+            callbacks=CallbackStore(app.ctx.redis),
+            notes=NoteStore(app.ctx.redis),
+            delivery=app.ctx.delivery,
+            outbox=app.ctx.outbox,
+            rasa=app.ctx.rasa,
+            texts=app.ctx.texts,
+            config=app.ctx.support,
+            clock=time.time,
+        )
         app.ctx.conversations = Conversations(
             app.ctx.rasa,
-            app.ctx.transcripts,
-            app.ctx.outbox,
+            app.ctx.delivery,
+            app.ctx.desk,
             RateLimiter(app.ctx.redis, settings.rate_limit_messages, settings.rate_limit_window_seconds),
             app.ctx.texts,
             settings.max_message_chars,
         )
 
+    async def start_queue_sweeper(app: Sanic, _: object) -> None:
+        app.ctx.sweeper = asyncio.create_task(sweep_queue(app.ctx.desk))
+
     async def close_clients(app: Sanic, _: object) -> None:
+        app.ctx.sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await app.ctx.sweeper
         await app.ctx.http.aclose()
         await app.ctx.redis.close()
         await app.ctx.subscriber.close()
 
     app.register_listener(open_clients, "before_server_start")
+    app.register_listener(start_queue_sweeper, "after_server_start")
     app.register_listener(close_clients, "after_server_stop")
     app.blueprint(health_blueprint())
     app.blueprint(web_blueprint())
+    app.blueprint(console_blueprint())
     if settings.telegram_token:
         app.blueprint(telegram_blueprint())
         telegram_listeners(app)
     return app
+
+
+async def sweep_queue(desk: Desk) -> None:
+    """Keeps queued customers' estimates fresh and offers callbacks to those nobody claimed in time."""
+    while True:
+        await asyncio.sleep(QUEUE_SWEEP_SECONDS)
+        try:
+            await desk.offer_overdue_callbacks()
+            await desk.announce_positions()
+        except RedisError as error:
+            logger.warning("queue sweep skipped: %s", error)

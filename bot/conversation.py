@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import time
-import uuid
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import RedisError
 
+from bot.delivery import Delivery, outgoing
+from bot.handoff import QUEUE_PAYLOADS, Desk
 from bot.rasa import RasaClient, RasaUnavailable
-from bot.rendering import segments
 from bot.store.limits import RateLimiter
-from bot.store.outbox import Outbox
-from bot.store.transcripts import Entry, TranscriptStore
 from bot.texts import Texts
 
+logger = logging.getLogger(__name__)
 BOT_MESSAGE_META = ("faq_id", "language", "utter_action")
 
 
@@ -35,35 +34,21 @@ class Incoming:
     client_id: str | None = None
 
 
-def outgoing(role: str, text: str, buttons: list[dict[str, str]] | None = None, **meta: Any) -> dict[str, Any]:
-    """A message event as channels deliver it."""
-    return {
-        "type": "message",
-        "id": uuid.uuid4().hex,
-        "role": role,
-        "text": text,
-        "segments": segments(text),
-        "buttons": buttons or [],
-        "ts": time.time(),
-        **meta,
-    }
-
-
 class Conversations:
-    """Runs customer messages through the assistant and delivers the answers."""
+    """Runs customer messages through the assistant, or to the agent who owns the chat."""
 
     def __init__(
         self,
         rasa: RasaClient,
-        transcripts: TranscriptStore,
-        outbox: Outbox,
+        delivery: Delivery,
+        desk: Desk,
         limiter: RateLimiter,
         texts: Texts,
         max_chars: int,
     ) -> None:
         self._rasa = rasa
-        self._transcripts = transcripts
-        self._outbox = outbox
+        self._delivery = delivery
+        self._desk = desk
         self._limiter = limiter
         self._texts = texts
         self._max_chars = max_chars
@@ -92,41 +77,63 @@ class Conversations:
                 return [await self._notify(message.conversation, refused)]
             if not await self._limiter.allow(message.conversation):
                 return [await self._notify(message.conversation, self.system("utter_rate_limited"))]
-            return await self._converse(message)
+            return await self._route(message)
         except RedisError as error:
             raise StoreUnavailable(str(error)) from error
 
     async def _notify(self, conversation: str, event: dict[str, Any]) -> dict[str, Any]:
         """Delivers a gateway notice without storing it in the transcript."""
-        await self._outbox.publish(conversation, event)
+        await self._delivery.signal(conversation, event)
         return event
+
+    async def _route(self, message: Incoming) -> list[dict[str, Any]]:
+        handoff = await self._desk.handoffs.get(message.conversation)
+        shown = message.shown_text or message.text
+        customer = {**outgoing("customer", shown), "client_id": message.client_id}
+        await self._delivery.record(message.conversation, message.channel, customer)
+        if handoff is not None and handoff.state == "agent":
+            await self._to_agent(message)
+            return []
+        if handoff is not None and message.text in QUEUE_PAYLOADS:
+            return await self._desk.queue_choice(message.conversation, message.channel, message.text)
+        return await self._converse(message)
+
+    async def _to_agent(self, message: Incoming) -> None:
+        """The agent answers; the bot only records the message, so it knows what happened later."""
+        try:
+            await self._rasa.log_customer_message(message.conversation, message.text)
+        except RasaUnavailable as error:
+            logger.warning("could not record a message to an agent in the tracker: %s", error)
 
     async def _converse(self, message: Incoming) -> list[dict[str, Any]]:
         conversation = message.conversation
-        shown = message.shown_text or message.text
-        stored = await self._transcripts.append(conversation, Entry("customer", shown, message.channel))
-        await self._outbox.publish(conversation, {**outgoing("customer", stored.text), "client_id": message.client_id})
-        await self._outbox.publish(conversation, {"type": "typing", "on": True})
+        await self._delivery.signal(conversation, {"type": "typing", "on": True})
         try:
             replies = await self._rasa.send(
                 conversation, message.text, {**(message.metadata or {}), "channel": message.channel}
             )
         except RasaUnavailable:
             replies = [{"text": self._texts.get("utter_gateway_unavailable")}]
-        delivered = [
-            await self._deliver(conversation, message.channel, reply) for reply in replies if reply.get("text")
-        ]
-        if any((reply.get("custom") or {}).get("erase_conversation") for reply in replies):
-            await self._transcripts.delete(conversation)
-        await self._outbox.publish(conversation, {"type": "typing", "on": False})
+        delivered: list[dict[str, Any]] = []
+        for reply in replies:
+            delivered += await self._act_on(conversation, message.channel, reply)
+        await self._delivery.signal(conversation, {"type": "typing", "on": False})
         return delivered
 
-    async def _deliver(self, conversation: str, channel: str, reply: dict[str, Any]) -> dict[str, Any]:
+    async def _act_on(self, conversation: str, channel: str, reply: dict[str, Any]) -> list[dict[str, Any]]:
+        """Delivers a bot message, or carries out a request the bot sent as a custom payload."""
+        custom = reply.get("custom") or {}
+        if isinstance(custom.get("handoff"), dict):
+            return await self._desk.request(conversation, channel, custom["handoff"])
+        if isinstance(custom.get("callback"), dict):
+            await self._desk.schedule_callback(conversation, channel, custom["callback"])
+        if custom.get("erase_conversation"):
+            await self._delivery.forget(conversation)
+            await self._desk.forget(conversation)
+        if not reply.get("text"):
+            return []
         buttons = [
             {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in reply.get("buttons") or []
         ]
         meta = {key: reply[key] for key in BOT_MESSAGE_META if reply.get(key)}
-        await self._transcripts.append(conversation, Entry("bot", reply["text"], channel, buttons=buttons, meta=meta))
-        event = outgoing("bot", reply["text"], buttons, **meta)
-        await self._outbox.publish(conversation, event)
-        return event
+        return [await self._delivery.record(conversation, channel, outgoing("bot", reply["text"], buttons, **meta))]

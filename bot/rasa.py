@@ -38,6 +38,30 @@ class RasaClient:
         replies = response.json()
         return replies if isinstance(replies, list) else []
 
+    async def log_customer_message(self, conversation: str, text: str) -> None:
+        """Adds a customer message to the tracker (parsed, slots filled) without the bot answering."""
+        await self._api("POST", f"/conversations/{conversation}/messages", {"text": text, "sender": "user"})
+
+    async def log_events(self, conversation: str, events: list[dict[str, Any]]) -> None:
+        """Appends events (an agent's message as a bot utterance, for example) to the tracker."""
+        await self._api("POST", f"/conversations/{conversation}/tracker/events", events)
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        """The model's reading of a text: intent, FAQ ranking and entities."""
+        parsed = await self._api("POST", "/model/parse", {"text": text})
+        return parsed if isinstance(parsed, dict) else {}
+
+    async def _api(self, method: str, path: str, body: Any) -> Any:
+        try:
+            # Rasa's HTTP API takes its token as a query parameter.
+            response = await self._http.request(
+                method, f"{self._url}{path}", json=body, params={"token": self._token.value}, timeout=self._timeout
+            )
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailable(f"Rasa API {path} failed: {type(error).__name__}") from error
+
     async def ready(self) -> bool:
         """True when Rasa answers its status endpoint with a loaded model."""
         try:

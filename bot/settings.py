@@ -40,6 +40,9 @@ class Settings:
     port: int = 8000
     public_url: str | None = None
     domain_file: Path = PROJECT_ROOT / "domain.yml"
+    support_file: Path = PROJECT_ROOT / "data" / "support" / "handoff.yml"
+    canned_file: Path = PROJECT_ROOT / "data" / "support" / "canned.yml"
+    knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
     max_message_chars: int = 2000
     rate_limit_messages: int = 20
     rate_limit_window_seconds: int = 60

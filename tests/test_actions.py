@@ -230,22 +230,61 @@ async def test_delete_my_data_erases_the_profile_and_flags_the_tracker(services:
 
 
 @pytest.mark.parametrize(
-    ("tracker", "reason", "flow"),
+    ("tracker", "reason", "flow", "details"),
     [
-        ("handoff_after_fallback", "not_understood", None),
-        ("handoff_mid_form", "customer_request", "return_form"),
-        ("handoff_forged_reason", "customer_request", None),
+        ("handoff_after_fallback", "not_understood", None, {}),
+        ("handoff_mid_form", "customer_request", "return_form", {"order_number": "10433", "return_reason": "damaged"}),
+        ("handoff_forged_reason", "customer_request", None, {}),
     ],
 )
 async def test_handoff_asks_the_gateway_with_a_reason(
-    services: Services, tracker: str, reason: str, flow: str | None
+    services: Services, tracker: str, reason: str, flow: str | None, details: dict[str, str]
 ) -> None:
+    context = {
+        "language": "en",
+        "summary": {"customer_said": [], "bot_said": [], "details": details},
+        "customer": {"name": None, "returning": False, "recent_orders": []},
+    }
     messages, events = await run(actions.ActionHandoff(), tracker)
     assert messages == [
         response("utter_handoff"),
-        {"custom": {"handoff": {"reason": reason, "interrupted_flow": flow}}},
+        {"custom": {"handoff": {"reason": reason, "interrupted_flow": flow, **context}}},
     ]
     assert events == FLOW_SLOTS_CLEARED
+
+
+RECENT_ORDERS = [
+    {"number": "10421", "status": "shipped", "placed_on": "2026-11-16", "total": 89000},
+    {"number": "10433", "status": "delivered", "placed_on": "2026-11-06", "total": 54000},
+]
+
+
+async def test_handoff_brings_the_agent_the_summary_and_the_customer(services: Services) -> None:
+    await services.profiles.save(Profile("web-5d21aa", first_seen="2026-10-01T10:00:00+09:00", name="Mina Kim"))
+    messages, _ = await run(actions.ActionHandoff(), "handoff_known_customer")
+    assert messages[1] == {
+        "custom": {
+            "handoff": {
+                "reason": "customer_request",
+                "interrupted_flow": None,
+                "language": "en",
+                "summary": {
+                    "customer_said": ["where is my order", "mina.kim@example.com", "can I talk to a human"],
+                    "bot_said": [
+                        "What's the order number?",
+                        "Thanks. What email address did you order with?",
+                        "Order #10421 is on its way.",
+                    ],
+                    "details": {"order_number": "10421", "email": "mina.kim@example.com"},
+                },
+                "customer": {
+                    "name": "Mina",
+                    "returning": True,
+                    "recent_orders": RECENT_ORDERS,
+                },
+            }
+        }
+    }
 
 
 async def test_frustration_is_acknowledged_by_its_strongest_reason(services: Services) -> None:
@@ -271,6 +310,13 @@ async def test_priority_handoff_tells_the_gateway_why(services: Services) -> Non
                     "priority": True,
                     "interrupted_flow": None,
                     "frustration": {"score": 0.8, "reasons": ["had to ask again", "is unhappy with the service"]},
+                    "language": "en",
+                    "summary": {
+                        "customer_said": ["this is ridiculous, third time i ask where my parcel is"],
+                        "bot_said": [],
+                        "details": {},
+                    },
+                    "customer": {"name": None, "returning": False, "recent_orders": []},
                 }
             }
         },

@@ -121,6 +121,13 @@ class TelegramChannel:
         )
         await self._send(chat_id, await self._conversations.handle(incoming))
 
+    async def push(self, conversation: str, replies: list[dict[str, Any]]) -> None:
+        """Sends messages the customer did not just ask for (an agent's reply, a notice)."""
+        try:
+            await self._send(int(conversation.removeprefix("tg-")), replies)
+        except (TelegramError, ValueError) as error:
+            logger.warning("could not push to Telegram conversation %s: %s", conversation, error)
+
     async def _send(self, chat_id: int, replies: list[dict[str, Any]]) -> None:
         for reply in replies:
             markup = None
@@ -130,9 +137,10 @@ class TelegramChannel:
                     for b in reply["buttons"]
                 ]
                 markup = InlineKeyboardMarkup(rows)
-            await self.bot.send_message(
-                chat_id, telegram_html(reply["text"]), parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+            text = telegram_html(reply["text"])
+            if reply.get("role") == "agent" and reply.get("agent"):
+                text = f"<b>{html.escape(reply['agent'], quote=False)}</b>\n{text}"
+            await self.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 def telegram_blueprint() -> Blueprint:
@@ -167,6 +175,7 @@ def telegram_listeners(app: Sanic) -> None:
         bot = Bot(settings.telegram_token.value, base_url=f"{settings.telegram_api_url}/bot")
         await bot.initialize()
         app.ctx.telegram = TelegramChannel(bot, app.ctx.conversations, app.ctx.redis)
+        app.ctx.delivery.telegram = app.ctx.telegram.push
         if settings.public_url:
             await bot.set_webhook(
                 f"{settings.public_url}/telegram/webhook", secret_token=settings.telegram_webhook_secret.value

@@ -20,7 +20,8 @@ from sanic.response import HTTPResponse, file
 from sanic.response import json as json_response
 from websockets.exceptions import ConnectionClosed
 
-from bot.conversation import Conversations, Incoming, StoreUnavailable, outgoing
+from bot.conversation import Conversations, Incoming, StoreUnavailable
+from bot.delivery import outgoing
 from bot.store.transcripts import Entry
 
 logger = logging.getLogger(__name__)

@@ -14,6 +14,8 @@ from typing import Any
 from redis.asyncio import Redis
 
 CHANNEL = "outbox:{conversation}"
+CONSOLE = "console:events"
+CONSOLE_CONVERSATION = "console:conversation:{conversation}"
 
 
 class Outbox:
@@ -27,10 +29,30 @@ class Outbox:
         """Sends an event (a message, the typing indicator) to the conversation's listeners."""
         await self._publisher.publish(CHANNEL.format(conversation=conversation), json.dumps(event))
 
+    async def publish_console(self, event: dict[str, Any], conversation: str | None = None) -> None:
+        """Tells agents' consoles: about the queue, or (with ``conversation``) about one chat only."""
+        channel = CONSOLE if conversation is None else CONSOLE_CONVERSATION.format(conversation=conversation)
+        await self._publisher.publish(channel, json.dumps(event))
+
     async def follow(self, conversation: str) -> AsyncIterator[dict[str, Any]]:
         """Yields the conversation's events as they are published."""
+        async for event in self._follow([CHANNEL.format(conversation=conversation)]):
+            yield event
+
+    async def follow_console(self, conversation: str | None) -> AsyncIterator[dict[str, Any]]:
+        """Yields queue events, and a conversation's messages and agent-only events if one is open."""
+        channels = [CONSOLE]
+        if conversation is not None:
+            channels += [
+                CHANNEL.format(conversation=conversation),
+                CONSOLE_CONVERSATION.format(conversation=conversation),
+            ]
+        async for event in self._follow(channels):
+            yield event
+
+    async def _follow(self, channels: list[str]) -> AsyncIterator[dict[str, Any]]:
         async with self._subscriber.pubsub() as pubsub:
-            await pubsub.subscribe(CHANNEL.format(conversation=conversation))
+            await pubsub.subscribe(*channels)
             async for message in pubsub.listen():
                 if message.get("type") == "message":
                     yield json.loads(message["data"])

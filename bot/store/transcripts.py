@@ -1,8 +1,7 @@
 """Every customer, bot and agent message per conversation, with time and channel.
 
-Messages written by people are redacted before storage. The bot's own messages are
-stored as sent: they come from the knowledge base and responses (where the store's
-published phone number and email must stay readable for agents).
+Customers' messages are redacted before storage. The bot's and agents' messages are
+stored as sent: the store's published phone number and email must stay readable.
 """
 
 from __future__ import annotations
@@ -39,10 +38,10 @@ class TranscriptStore:
         self._redis = redis
 
     async def append(self, conversation: str, entry: Entry) -> Entry:
-        """Stores the entry (redacted unless the bot wrote it) and returns what was stored."""
+        """Stores the entry (a customer's text redacted) and returns what was stored."""
         stored = Entry(
             role=entry.role,
-            text=entry.text if entry.role == "bot" else redact(entry.text),
+            text=redact(entry.text) if entry.role == "customer" else entry.text,
             channel=entry.channel,
             ts=entry.ts,
             buttons=entry.buttons,
