@@ -47,6 +47,8 @@
     el.log.setAttribute("aria-live", "polite");
     el.status = make("div", "maru-status");
     el.status.setAttribute("aria-live", "polite");
+    el.queue = make("div", "maru-queue");
+    el.queue.setAttribute("aria-live", "polite");
 
     el.form = make("form", "maru-form");
     el.input = make("input", "maru-input");
@@ -61,6 +63,7 @@
 
     el.panel.appendChild(header);
     el.panel.appendChild(el.log);
+    el.panel.appendChild(el.queue);
     el.panel.appendChild(el.status);
     el.panel.appendChild(el.form);
     document.body.appendChild(el.launcher);
@@ -109,6 +112,7 @@
     if (message.client_id && seen[message.client_id]) return;
     var bubble = make("div", "maru-message maru-" + message.role);
     bubble.setAttribute("data-role", message.role);
+    if (message.role === "agent" && message.agent) bubble.appendChild(make("div", "maru-author", message.agent));
     var body = make("div", "maru-text");
     if (message.role === "customer") body.textContent = message.text;
     else renderSegments(body, message.segments, message.text);
@@ -157,7 +161,10 @@
     } else if (data.type === "typing") {
       setStatus(data.on ? labels.typing : "");
     } else if (data.type === "message") {
+      if (data.role === "agent" || data.role === "notice") el.queue.textContent = "";
       addMessage(data);
+    } else if (data.type === "queue") {
+      el.queue.textContent = data.text;
     }
   }
 

@@ -1,0 +1,73 @@
+"""Admin command line: create console users.
+
+    python -m bot.admin add-user mina --role agent --display-name "Mina"
+
+The password is asked for interactively, or read from standard input with
+``--password-stdin`` (for scripts), so it never appears in the shell history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+from redis.asyncio import Redis
+
+from bot.store.users import ROLES, UserError, UserStore
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m bot.admin", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser("add-user", help="create a user, or reset their role, name and password")
+    add.add_argument("name")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--display-name", default="", help="the name customers see, e.g. Mina")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    commands.add_parser("list-users", help="show every user and their role")
+    return parser.parse_args(argv)
+
+
+async def run(args: argparse.Namespace, redis: Redis) -> str:
+    """Carries out the command and returns what to print."""
+    users = UserStore(redis)
+    if args.command == "list-users":
+        return "\n".join(f"{u.name}\t{u.role}\t{u.display_name}" for u in await users.all()) or "no users yet"
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else _ask_password()
+    user = await users.create(args.name, args.role, password, args.display_name)
+    return f"saved {user.name} ({user.role}, shown as {user.display_name})"
+
+
+def _ask_password() -> str:
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat the password: "):
+        raise UserError("the passwords differ")
+    return first
+
+
+def main() -> None:
+    """Entry point."""
+    args = parse_args(sys.argv[1:])
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        sys.exit("REDIS_URL is not set; see README, 'Configuration'")
+
+    async def with_redis() -> str:
+        redis = Redis.from_url(redis_url)
+        try:
+            return await run(args, redis)
+        finally:
+            await redis.close()
+
+    try:
+        print(asyncio.run(with_redis()))
+    except UserError as error:
+        sys.exit(f"error: {error}")
+
+
+if __name__ == "__main__":
+    main()

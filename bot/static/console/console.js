@@ -1,0 +1,262 @@
+/* Maru agent console. Everything from customers is inserted with textContent, never as HTML. */
+(function () {
+  "use strict";
+  var me = null;
+  var baseTitle = document.title;
+
+  function $(id) { return document.getElementById(id); }
+  function make(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+  function showError(text) { var e = $("error") || $("login-error"); if (e) e.textContent = text || ""; }
+
+  function api(path, options) {
+    options = options || {};
+    var headers = { "Content-Type": "application/json" };
+    if (me) headers["X-CSRF-Token"] = me.csrf;
+    return fetch(path, { method: options.method || "GET", credentials: "same-origin", headers: headers,
+      body: options.body ? JSON.stringify(options.body) : undefined })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          if (response.status === 401) { window.location = "/console/login"; }
+          if (!response.ok) throw new Error(data.error || ("request failed: " + response.status));
+          return data;
+        });
+      });
+  }
+
+  function minutes(seconds) { return Math.max(0, Math.round(seconds / 60)) + " min"; }
+
+  function socket(query, onEvent) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var ws = new WebSocket(scheme + window.location.host + "/console/socket" + query);
+    ws.addEventListener("open", function () { $("live").textContent = "live"; });
+    ws.addEventListener("message", function (event) {
+      var data; try { data = JSON.parse(event.data); } catch (error) { return; }
+      onEvent(data);
+    });
+    ws.addEventListener("close", function () {
+      $("live").textContent = "reconnecting…";
+      setTimeout(function () { socket(query, onEvent); }, 1000);
+    });
+  }
+
+  function beep() {
+    try {
+      var context = new (window.AudioContext || window.webkitAudioContext)();
+      var tone = context.createOscillator();
+      tone.connect(context.destination); tone.frequency.value = 880;
+      tone.start(); tone.stop(context.currentTime + 0.15);
+    } catch (error) { /* sound is a nicety; the title badge still shows */ }
+  }
+
+  /* --- login ------------------------------------------------------------ */
+  function loginPage() {
+    $("login-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      api("/console/login", { method: "POST", body: { name: $("name").value, password: $("password").value } })
+        .then(function (data) { window.location = data.home; })
+        .catch(function (error) { showError(error.message); });
+    });
+  }
+
+  /* --- queue -------------------------------------------------------------- */
+  function cell(row, text) { var td = make("td", text); row.appendChild(td); return td; }
+  function button(label, onClick) { var b = make("button", label); b.type = "button"; b.addEventListener("click", onClick); return b; }
+
+  function firstAsk(handoff) {
+    var said = ((handoff.context || {}).summary || {}).customer_said || [];
+    return said.length ? said[said.length - 1] : "";
+  }
+
+  function renderQueue(data) {
+    var body = $("queued").querySelector("tbody"); body.textContent = "";
+    data.queued.forEach(function (h) {
+      var row = make("tr"); row.setAttribute("data-conversation", h.conversation);
+      var who = cell(row, h.conversation + " (" + h.channel + ")");
+      if (h.priority) who.appendChild(make("span", " priority", "priority"));
+      cell(row, h.reason); cell(row, minutes(h.waiting_seconds)); cell(row, firstAsk(h));
+      cell(row, "").appendChild(button("Claim", function () { claim(h.conversation); }));
+      body.appendChild(row);
+    });
+    $("queued-count").textContent = data.queued.length;
+    document.title = data.queued.length ? "(" + data.queued.length + ") " + baseTitle : baseTitle;
+    var assigned = $("assigned").querySelector("tbody"); assigned.textContent = "";
+    data.assigned.forEach(function (h) {
+      var row = make("tr");
+      cell(row, h.conversation); cell(row, h.agent); cell(row, h.reason);
+      var open = make("a", "Open"); open.href = "/console/conversations/" + encodeURIComponent(h.conversation);
+      cell(row, "").appendChild(open);
+      assigned.appendChild(row);
+    });
+    renderCallbacks(data.callbacks);
+    var agents = $("agents"); agents.textContent = "";
+    data.agents_online.forEach(function (name) { agents.appendChild(make("li", name)); });
+  }
+
+  function renderCallbacks(callbacks) {
+    var body = $("callbacks").querySelector("tbody"); body.textContent = "";
+    callbacks.forEach(function (c) {
+      var row = make("tr"); row.setAttribute("data-callback", c.id);
+      cell(row, new Date(c.due * 1000).toLocaleString()); cell(row, c.window_label); cell(row, c.method);
+      cell(row, c.phone || c.email || c.channel); cell(row, c.state + (c.agent ? " · " + c.agent : ""));
+      var actions = cell(row, "");
+      if (c.state === "pending") actions.appendChild(button("Pick up", function () {
+        api("/console/api/callbacks/" + c.id + "/pick-up", { method: "POST" }).then(loadQueue).catch(function (e) { alert(e.message); });
+      }));
+      if (c.state === "in_progress" && c.agent === me.name) actions.appendChild(button("Done", function () {
+        var note = window.prompt("What happened on the callback?") || "";
+        api("/console/api/callbacks/" + c.id + "/done", { method: "POST", body: { note: note } }).then(loadQueue);
+      }));
+      body.appendChild(row);
+    });
+  }
+
+  function claim(conversation) {
+    api("/console/api/conversations/" + encodeURIComponent(conversation) + "/claim", { method: "POST" })
+      .then(function () { window.location = "/console/conversations/" + encodeURIComponent(conversation); })
+      .catch(function (error) { alert(error.message); loadQueue(); });
+  }
+
+  function loadQueue() { return api("/console/api/queue").then(renderQueue); }
+
+  function queuePage() {
+    $("who").textContent = me.display_name + " (" + me.role + ")";
+    $("logout").addEventListener("click", function () {
+      api("/console/logout", { method: "POST" }).then(function () { window.location = "/console/login"; });
+    });
+    loadQueue();
+    socket("", function (event) {
+      if (event.type === "queue" && event.event === "queued") beep();
+      if (event.type === "queue" || event.type === "callbacks" || event.type === "presence") loadQueue();
+    });
+  }
+
+  /* --- conversation ----------------------------------------------------- */
+  var conversationId = null;
+  var state = null;
+
+  function addEntry(entry) {
+    if (entry.id && document.querySelector('[data-id="' + entry.id + '"]')) return;
+    var role = entry.role;
+    var bubble = make("div", null, "entry entry-" + role);
+    if (entry.id) bubble.setAttribute("data-id", entry.id);
+    var who = role === "agent" ? ((entry.meta || {}).agent || entry.agent || "agent") : role;
+    bubble.appendChild(make("span", who, "who"));
+    bubble.appendChild(make("span", entry.text, "text"));
+    $("transcript").appendChild(bubble);
+    $("transcript").scrollTop = $("transcript").scrollHeight;
+  }
+
+  function list(title, items) {
+    var block = make("div"); block.appendChild(make("h3", title));
+    var ul = make("ul"); items.forEach(function (item) { ul.appendChild(make("li", item)); });
+    block.appendChild(ul); return block;
+  }
+
+  function renderSummary(handoff) {
+    var box = $("summary"); box.textContent = "";
+    if (!handoff) { box.appendChild(make("p", "The bot has this conversation.")); return; }
+    var context = handoff.context || {};
+    var summary = context.summary || {};
+    box.appendChild(make("h2", "Handed off: " + handoff.reason + (handoff.priority ? " (priority)" : "") +
+      (handoff.agent ? " · with " + handoff.agent : " · waiting")));
+    if (context.interrupted_flow) box.appendChild(make("p", "Interrupted: " + context.interrupted_flow));
+    box.appendChild(list("Customer asked", summary.customer_said || []));
+    box.appendChild(list("Bot answered", summary.bot_said || []));
+    var details = summary.details || {};
+    box.appendChild(list("Details given", Object.keys(details).map(function (k) { return k + ": " + details[k]; })));
+    if (context.frustration) {
+      box.appendChild(make("p", "Frustration " + context.frustration.score + ": " + (context.frustration.reasons || []).join(", ")));
+    }
+    var customer = context.customer || {};
+    var card = $("customer"); card.textContent = "";
+    card.appendChild(make("p", (customer.name || "Name unknown") + (customer.returning ? " · returning customer" : "")));
+    card.appendChild(list("Recent orders", (customer.recent_orders || []).map(function (o) {
+      return "#" + o.number + " · " + o.status + " · " + o.placed_on + " · ₩" + o.total;
+    })));
+  }
+
+  function renderControls() {
+    var handoff = state.handoff;
+    var mine = handoff && handoff.state === "agent" && handoff.agent === me.name;
+    $("claim").hidden = !(handoff && handoff.state === "queued");
+    $("reply-form").hidden = !mine;
+  }
+
+  function loadAssist() {
+    api("/console/api/conversations/" + encodeURIComponent(conversationId) + "/assist").then(function (data) {
+      var ol = $("assist"); ol.textContent = "";
+      (data.suggestions || []).forEach(function (s) {
+        var li = make("li"); li.appendChild(make("strong", s.question + " (" + Math.round(s.confidence * 100) + "%)"));
+        li.appendChild(make("p", s.answer));
+        li.appendChild(button("Insert", function () { $("reply").value = s.answer; $("reply").focus(); }));
+        ol.appendChild(li);
+      });
+    }).catch(function () { /* suggestions are optional */ });
+  }
+
+  function loadConversation() {
+    return api("/console/api/conversations/" + encodeURIComponent(conversationId)).then(function (data) {
+      state = data;
+      $("title").textContent = data.conversation;
+      renderSummary(data.handoff);
+      $("transcript").textContent = "";
+      data.transcript.forEach(addEntry);
+      var notes = $("notes"); notes.textContent = "";
+      data.notes.forEach(function (n) { notes.appendChild(make("li", n.agent + ": " + n.text)); });
+      var canned = $("canned");
+      while (canned.options.length > 1) canned.remove(1);
+      data.canned.forEach(function (c) { var o = make("option", c.title); o.value = c.text; canned.appendChild(o); });
+      renderControls();
+    });
+  }
+
+  function post(action, body) {
+    showError("");
+    return api("/console/api/conversations/" + encodeURIComponent(conversationId) + "/" + action, { method: "POST", body: body || {} })
+      .catch(function (error) { showError(error.message); throw error; });
+  }
+
+  function conversationPage() {
+    conversationId = decodeURIComponent(window.location.pathname.split("/").pop());
+    $("claim").addEventListener("click", function () { post("claim").then(loadConversation); });
+    $("canned").addEventListener("change", function () { if (this.value) $("reply").value = this.value; this.selectedIndex = 0; });
+    $("reply-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = $("reply").value.trim(); if (!text) return;
+      post("reply", { text: text }).then(function (message) { $("reply").value = ""; addEntry(message); });
+    });
+    $("resolve").addEventListener("click", function () { post("resolve").then(loadConversation); });
+    $("transfer").addEventListener("click", function () { post("transfer", { agent: $("transfer-to").value }).then(loadConversation); });
+    $("note-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = $("note").value.trim(); if (!text) return;
+      post("notes", { text: text }).then(function () { $("note").value = ""; });
+    });
+    api("/console/api/agents").then(function (agents) {
+      agents.filter(function (a) { return a.name !== me.name; }).forEach(function (a) {
+        var o = make("option", a.display_name); o.value = a.name; $("transfer-to").appendChild(o);
+      });
+    });
+    loadConversation().then(loadAssist).catch(function (error) { showError(error.message); });
+    socket("?conversation=" + encodeURIComponent(conversationId), function (event) {
+      if (event.type === "message") { addEntry(event); if (event.role === "customer") loadAssist(); }
+      else if (event.type === "note") $("notes").appendChild(make("li", event.agent + ": " + event.text));
+      else if (event.type === "queue" && event.conversation === conversationId) loadConversation();
+    });
+  }
+
+  function start() {
+    if ($("login-form")) { loginPage(); return; }
+    api("/console/api/me").then(function (data) {
+      me = data;
+      if ($("queued")) queuePage(); else conversationPage();
+    });
+  }
+
+  start();
+})();
