@@ -93,7 +93,7 @@ class Desk:
             return [await self.delivery.record(conversation, channel, self._text("utter_queue_left", language))]
         estimate = await self.estimate(conversation)
         position = estimate.position if estimate else 1
-        message = self._text("utter_queue_keep_waiting", language, position=position)
+        message = self._text("utter_queue_keep_waiting", language, self._leave_button(language), position=position)
         return [await self.delivery.record(conversation, channel, message)]
 
     async def announce_positions(self, skip: str | None = None) -> None:
@@ -242,7 +242,7 @@ class Desk:
         }
         language = language_of(handoff)
         if offer is None:
-            return self._text("utter_handoff_queued", language, **values)
+            return self._text("utter_handoff_queued", language, self._leave_button(language), **values)
         await self.handoffs.mark_callback_offered(handoff.conversation)
         if offer == "closed":
             values["opening"] = self.config.next_opening(now).strftime("%Y-%m-%d %H:%M")
@@ -253,7 +253,11 @@ class Desk:
         return [
             {"title": self.texts.get("utter_button_request_callback", language), "payload": REQUEST_CALLBACK},
             {"title": self.texts.get("utter_button_keep_waiting", language), "payload": KEEP_WAITING},
+            *self._leave_button(language),
         ]
+
+    def _leave_button(self, language: str) -> list[dict[str, str]]:
+        return [{"title": self.texts.get("utter_button_leave_queue", language), "payload": LEAVE_QUEUE}]
 
     def _status_event(self, language: str, estimate: WaitEstimate) -> dict[str, Any]:
         name = "utter_queue_status" if estimate.known else "utter_queue_status_unknown"

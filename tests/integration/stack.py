@@ -138,6 +138,14 @@ class Stack:
         health = f"http://127.0.0.1:{env['GATEWAY_PORT']}/health"
         wait_until(lambda: httpx.get(health, timeout=5).status_code in (200, 503), 30, name)
 
+    def add_user(self, name: str, role: str, display_name: str, password: str = "integration-password") -> None:
+        """Creates a console user with the admin command line."""
+        subprocess.run(
+            [sys.executable, "-m", "bot.admin", "add-user", name, "--role", role, "--display-name", display_name,
+             "--password-stdin"],
+            cwd=ROOT, env=self.env(), input=password.encode() + b"\n", check=True, capture_output=True,
+        )  # fmt: skip
+
     def stop(self, name: str) -> None:
         process = self.processes.pop(name)
         process.terminate()
