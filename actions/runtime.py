@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,6 +34,8 @@ class Services:
     knowledge: KnowledgeRepository
     policy: Policy
     today: Callable[[], date]
+    # The current time in Seoul (callback windows); tests replace it like ``today``.
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(STORE_TIMEZONE))
 
 
 _services: Services | None = None
