@@ -23,9 +23,12 @@ train: ## Train the model if the training data changed (FORCE=1 to always train)
 validate: ## rasa data validate (strict) plus the knowledge-base checks
 	@source scripts/lib.sh && python -m scripts.validate_data
 
-bench: ## NLU held-out accuracy; with `make run` up, also gateway vs Rasa reply latency
+bench: ## NLU held-out accuracy; with `make run` up, also reply latency and live-handoff latency
 	@source scripts/lib.sh && python -m scripts.evaluate_nlu
-	@source scripts/lib.sh && if gateway_ready; then python -m scripts.bench_gateway; else echo "gateway not running: start 'make run' for the latency benchmark"; fi
+	@source scripts/lib.sh && if gateway_ready; then python -m scripts.bench_gateway && python -m scripts.bench_handoff; else echo "gateway not running: start 'make run' for the latency benchmarks"; fi
+
+user: ## Create a console user: make user NAME=mina ROLE=agent|editor|admin DISPLAY=Mina (asks for the password)
+	@source scripts/lib.sh && python -m bot.admin add-user "$(NAME)" --role "$(ROLE)" --display-name "$(DISPLAY)"
 
 bench-nlu: ## Benchmark the config.yml NLU pipeline on a public data set (DATASET=path, default BANKING77)
 	@source scripts/lib.sh && python -m scripts.bench_nlu $(DATASET) --name project_pipeline
@@ -34,4 +37,4 @@ constraints: ## Re-pin constraints.txt from the current .venv
 	@source scripts/lib.sh && { echo "# Pinned versions of every package in .venv. Regenerate with: make constraints"; \
 	  echo "setuptools==70.3.0"; pip freeze --exclude-editable | grep -v '^setuptools=='; } > constraints.txt
 
-.PHONY: help setup run test lint train validate bench bench-nlu constraints
+.PHONY: help setup run test lint train validate bench bench-nlu user constraints

@@ -25,6 +25,8 @@ cat <<MSG
   Maru support assistant is running.
     Demo store with the chat widget:                      http://$GATEWAY_HOST:$GATEWAY_PORT/
     Widget for any page:  <script src="http://$GATEWAY_HOST:$GATEWAY_PORT/widget.js" defer></script>
+    Agent console (create a user: make user NAME=mina ROLE=agent DISPLAY=Mina):
+                                                          http://$GATEWAY_HOST:$GATEWAY_PORT/console
     Health:                                               http://$GATEWAY_HOST:$GATEWAY_PORT/health
     Telegram:                                             $telegram_mode
     Rasa server (loopback, API token in var/secrets.env): $RASA_URL

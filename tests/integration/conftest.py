@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.integration.stack import Stack, running_stack
 from tests.integration.telegram_double import BotApiDouble
@@ -22,3 +24,24 @@ def telegram() -> Iterator[BotApiDouble]:
 def stack(tmp_path_factory: pytest.TempPathFactory, telegram: BotApiDouble) -> Iterator[Stack]:
     with running_stack(tmp_path_factory.mktemp("stack"), telegram.url) as running:
         yield running
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), "Debian's chromium is missing; run 'make test' (it installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
