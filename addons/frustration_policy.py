@@ -23,6 +23,8 @@ from frustration.scoring import lexicon_for
 
 ACKNOWLEDGE_ACTION = "action_acknowledge_frustration"
 HANDOFF_ACTION = "action_frustration_handoff"
+# The customer already got a person this turn; an apology on top would only repeat it.
+PERSON_ALREADY_COMING = ("action_handoff", ACKNOWLEDGE_ACTION, HANDOFF_ACTION)
 LISTEN = "action_listen"
 TURNS_BETWEEN_ACKNOWLEDGEMENTS = 2
 
@@ -66,7 +68,7 @@ class FrustrationPolicy(Policy):
         this_turn = turns[-1].bot_actions
         if latest in (ACKNOWLEDGE_ACTION, HANDOFF_ACTION):
             return LISTEN
-        if ACKNOWLEDGE_ACTION in this_turn or HANDOFF_ACTION in this_turn:
+        if any(action in this_turn for action in PERSON_ALREADY_COMING):
             return None
         level = assess(turns, lexicon).level
         recent = {a for t in turns[-TURNS_BETWEEN_ACKNOWLEDGEMENTS - 1 : -1] for a in t.bot_actions}

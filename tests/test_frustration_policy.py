@@ -44,3 +44,9 @@ def test_does_not_acknowledge_twice_in_a_row(policy: FrustrationPolicy) -> None:
     first = [UserUttered(ANGRY), ActionExecuted("action_answer_faq"), ActionExecuted(ACKNOWLEDGE_ACTION)]
     again = tracker(*first, ActionExecuted("action_listen"), UserUttered("this is annoying"), ActionExecuted("utter_x"))
     assert policy.next_action(again) is None
+
+
+def test_no_apology_after_a_handoff_the_customer_asked_for(policy: FrustrationPolicy) -> None:
+    angry = UserUttered("this bot is useless, let me talk to a real person")
+    assert policy.next_action(tracker(angry, ActionExecuted("action_answer_faq"))) == ACKNOWLEDGE_ACTION
+    assert policy.next_action(tracker(angry, ActionExecuted("action_handoff"))) is None
