@@ -47,6 +47,6 @@ def test_does_not_acknowledge_twice_in_a_row(policy: FrustrationPolicy) -> None:
 
 
 def test_no_apology_after_a_handoff_the_customer_asked_for(policy: FrustrationPolicy) -> None:
-    angry = UserUttered("this bot is useless, let me talk to a real person")
+    angry = UserUttered(ANGRY)
     assert policy.next_action(tracker(angry, ActionExecuted("action_answer_faq"))) == ACKNOWLEDGE_ACTION
     assert policy.next_action(tracker(angry, ActionExecuted("action_handoff"))) is None
