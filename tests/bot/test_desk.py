@@ -1,0 +1,130 @@
+"""The help desk's decisions on a fixed clock: what queued customers are told and offered."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import fakeredis
+import httpx
+import pytest
+
+from bot.delivery import Delivery
+from bot.handoff import Desk
+from bot.rasa import RasaClient
+from bot.settings import PROJECT_ROOT, Secret
+from bot.store.callbacks import CallbackStore
+from bot.store.handoffs import HandoffStore
+from bot.store.notes import NoteStore
+from bot.store.outbox import Outbox
+from bot.store.presence import Presence
+from bot.store.transcripts import TranscriptStore
+from bot.support import SupportConfig
+from bot.texts import Texts
+
+MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Seoul")).timestamp()
+TEXTS = Texts.load(PROJECT_ROOT / "domain.yml")
+CALLBACK = {
+    "method": "phone",
+    "phone": "+821012345678",
+    "email": None,
+    "window_start": "2026-11-23T14:00:00+09:00",
+    "window_end": "2026-11-23T16:00:00+09:00",
+    "window_label": "Today 14:00–16:00",
+}
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(MONDAY_10AM)
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
+    client = fakeredis.FakeAsyncRedis()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def desk(clock: Clock, redis: fakeredis.FakeAsyncRedis) -> AsyncIterator[Desk]:
+    outbox = Outbox(redis, redis)
+    async with httpx.AsyncClient() as http:
+        yield Desk(
+            handoffs=HandoffStore(redis),
+            presence=Presence(redis, 30),
+            callbacks=CallbackStore(redis),
+            notes=NoteStore(redis),
+            delivery=Delivery(TranscriptStore(redis), outbox),
+            outbox=outbox,
+            # These paths never call Rasa; an unreachable address proves it.
+            rasa=RasaClient(http, "http://127.0.0.1:9", Secret("unused"), 1),
+            texts=TEXTS,
+            config=SupportConfig.load(),
+            clock=clock,
+        )
+
+
+async def test_with_nobody_online_the_customer_is_offered_a_callback(desk: Desk) -> None:
+    [message] = await desk.request("web-a", "web", {"reason": "not_understood", "language": "en", "summary": {}})
+    assert message["text"] == TEXTS.get("utter_handoff_queued_no_agents").format(position=1)
+    assert [b["payload"] for b in message["buttons"]] == ["/request_callback", "/queue_wait", "/queue_leave"]
+    handoff = await desk.handoffs.get("web-a")
+    assert handoff is not None
+    assert (handoff.reason, handoff.callback_offered, handoff.context) == (
+        "not_understood",
+        True,
+        {"language": "en", "summary": {}},
+    )
+
+
+async def test_an_unknown_reason_is_recorded_as_a_customer_request(desk: Desk) -> None:
+    await desk.request("web-a", "web", {"reason": "<script>"})
+    handoff = await desk.handoffs.get("web-a")
+    assert handoff is not None and handoff.reason == "customer_request"
+
+
+async def test_an_unclaimed_chat_is_offered_a_callback_once_after_five_minutes(
+    desk: Desk, clock: Clock, redis: fakeredis.FakeAsyncRedis
+) -> None:
+    await desk.presence.beat("mina", clock.now)
+    [queued] = await desk.request("web-a", "web", {"reason": "customer_request"})
+    assert queued["text"] == TEXTS.get("utter_handoff_queued").format(position=1, agents=1, minutes=6)
+    clock.now += 4 * 60
+    await desk.presence.beat("mina", clock.now)
+    assert await desk.offer_overdue_callbacks() == 0
+    clock.now += 2 * 60
+    assert await desk.offer_overdue_callbacks() == 1
+    assert await desk.offer_overdue_callbacks() == 0
+    transcript = await TranscriptStore(redis).read("web-a")
+    assert transcript[-1].text == TEXTS.get("utter_handoff_unclaimed").format(minutes=6)
+
+
+async def test_a_scheduled_callback_takes_the_customer_out_of_the_queue(desk: Desk, clock: Clock) -> None:
+    await desk.request("tg-7", "telegram", {"reason": "frustration", "priority": True})
+    callback = await desk.schedule_callback("tg-7", "telegram", CALLBACK)
+    assert callback is not None
+    assert (callback.method, callback.phone, callback.reason, callback.window_label) == (
+        "phone",
+        "+821012345678",
+        "frustration",
+        "Today 14:00–16:00",
+    )
+    assert callback.due == datetime(2026, 11, 23, 14, 0, tzinfo=ZoneInfo("Asia/Seoul")).timestamp()
+    assert await desk.handoffs.get("tg-7") is None
+    assert [c.id for c in await desk.callbacks.open()] == [callback.id]
+
+
+async def test_a_malformed_callback_payload_stores_nothing(desk: Desk) -> None:
+    assert await desk.schedule_callback("web-a", "web", {**CALLBACK, "method": "fax"}) is None
+    assert await desk.schedule_callback("web-a", "web", {"method": "phone"}) is None
+    assert await desk.callbacks.open() == []
