@@ -24,7 +24,8 @@ def test_suggestions_follow_the_model_ranking_and_skip_unknown_faqs() -> None:
         }
     }
     shipping, late = KNOWLEDGE.get("shipping_cost", "en"), KNOWLEDGE.get("delivery_late", "en")
-    assert shipping is not None and late is not None
+    assert shipping is not None
+    assert late is not None
     assert suggestions(parse, KNOWLEDGE, "en") == [
         {"faq_id": "shipping_cost", "question": shipping.question, "answer": shipping.answer, "confidence": 0.812},
         {"faq_id": "delivery_late", "question": late.question, "answer": late.answer, "confidence": 0.05},

@@ -90,7 +90,8 @@ async def test_with_nobody_online_the_customer_is_offered_a_callback(desk: Desk)
 async def test_an_unknown_reason_is_recorded_as_a_customer_request(desk: Desk) -> None:
     await desk.request("web-a", "web", {"reason": "<script>"})
     handoff = await desk.handoffs.get("web-a")
-    assert handoff is not None and handoff.reason == "customer_request"
+    assert handoff is not None
+    assert handoff.reason == "customer_request"
 
 
 async def test_an_unclaimed_chat_is_offered_a_callback_once_after_five_minutes(

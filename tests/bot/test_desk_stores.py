@@ -44,7 +44,8 @@ async def test_only_one_of_two_simultaneous_claims_wins(redis: fakeredis.FakeAsy
     results = await asyncio.gather(store.claim("web-a", "mina", 160), store.claim("web-a", "joon", 161))
     winners = [r for r in results if r is not None]
     assert len(winners) == 1
-    assert winners[0].state == "agent" and winners[0].claimed_at in (160, 161)
+    assert winners[0].state == "agent"
+    assert winners[0].claimed_at in (160, 161)
     assert await store.claim("web-a", "joon", 170) is None
     assert await store.queued() == []
     assert [h.agent for h in await store.assigned()] == [winners[0].agent]
@@ -58,7 +59,8 @@ async def test_transfer_needs_the_current_agent(redis: fakeredis.FakeAsyncRedis)
     assert not await store.transfer("web-a", "joon", "sora")
     assert await store.transfer("web-a", "mina", "joon")
     current = await store.get("web-a")
-    assert current is not None and current.agent == "joon"
+    assert current is not None
+    assert current.agent == "joon"
 
 
 async def test_closing_returns_the_chat_to_the_bot_and_records_handling_time(redis: fakeredis.FakeAsyncRedis) -> None:
@@ -66,7 +68,8 @@ async def test_closing_returns_the_chat_to_the_bot_and_records_handling_time(red
     await store.enqueue(handoff("web-a", 100))
     await store.claim("web-a", "mina", 160)
     closed = await store.close("web-a", 460)
-    assert closed is not None and closed.agent == "mina"
+    assert closed is not None
+    assert closed.agent == "mina"
     assert await store.get("web-a") is None
     assert await store.assigned() == []
     assert await store.handling_times(10) == [300.0]
@@ -102,17 +105,20 @@ async def test_callbacks_are_listed_by_due_time_and_picked_up_once(redis: fakere
     sooner = await store.create(callback(1000))
     assert [c.id for c in await store.open()] == [sooner.id, later.id]
     picked = await store.pick_up(sooner.id, "mina")
-    assert picked is not None and (picked.state, picked.agent) == ("in_progress", "mina")
+    assert picked is not None
+    assert (picked.state, picked.agent) == ("in_progress", "mina")
     assert await store.pick_up(sooner.id, "joon") is None
     assert await store.finish(sooner.id, "joon", "not mine") is None
     done = await store.finish(sooner.id, "mina", "called, replacement sent")
-    assert done is not None and (done.state, done.note) == ("done", "called, replacement sent")
+    assert done is not None
+    assert (done.state, done.note) == ("done", "called, replacement sent")
     assert [c.id for c in await store.open()] == [later.id]
 
 
 def test_passwords_are_salted_and_checked() -> None:
     first, second = hash_password("correct horse battery"), hash_password("correct horse battery")
-    assert first != second and first.startswith("scrypt$")
+    assert first != second
+    assert first.startswith("scrypt$")
     assert password_matches("correct horse battery", first)
     assert not password_matches("wrong horse battery", first)
     assert not password_matches("anything", "not-a-hash")
@@ -122,7 +128,8 @@ async def test_users_authenticate_with_their_role(redis: fakeredis.FakeAsyncRedi
     users = UserStore(redis)
     await users.create("mina", "agent", "correct horse battery", "Mina")
     user = await users.authenticate("mina", "correct horse battery")
-    assert user is not None and (user.role, user.display_name) == ("agent", "Mina")
+    assert user is not None
+    assert (user.role, user.display_name) == ("agent", "Mina")
     assert await users.authenticate("mina", "wrong password!") is None
     assert await users.authenticate("nobody", "correct horse battery") is None
 
