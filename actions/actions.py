@@ -10,7 +10,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet, 
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import empathy, faq, handoff, order_flows, session, verification
+from actions import callbacks, empathy, faq, handoff, order_flows, session, verification
 from actions.locale import locale_for
 from actions.replies import Outcome, Reply, response_texts, send
 from actions.runtime import STORE_TIMEZONE, flows_for, language_of, services, verified_order_of
@@ -258,3 +258,57 @@ async def _agent_context(tracker: Tracker) -> dict[str, Any]:
         "summary": handoff.conversation_summary(tracker.events, tracker.current_slot_values()),
         "customer": handoff.customer_card(name, bool(tracker.get_slot("returning_customer")), orders),
     }
+
+
+def _window_formats(tracker: Tracker, domain: DomainDict) -> callbacks.LabelFormats:
+    language = language_of(tracker)
+    return callbacks.label_formats(domain, language, locale_for(language).date_format)
+
+
+class ActionAskCallbackEmail(Action):
+    """Asks where to email the answer to a callback message, offering the email we know."""
+
+    def name(self) -> str:
+        return "action_ask_callback_email"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        send(dispatcher, (callbacks.ask_email(tracker.get_slot("email")),))
+        return []
+
+
+class ActionAskCallbackWindow(Action):
+    """Offers the next callback windows inside support hours as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_callback_window"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        reply = callbacks.ask_window(callbacks.support_hours(), services().now(), _window_formats(tracker, domain))
+        send(dispatcher, (reply,))
+        return []
+
+
+class ActionSubmitCallback(Action):
+    """Confirms the callback and asks the gateway to schedule it."""
+
+    def name(self) -> str:
+        return "action_submit_callback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        answers = {slot: tracker.get_slot(slot) for slot in callbacks.CALLBACK_SLOTS}
+        booking = callbacks.book(answers, callbacks.support_hours(), services().now(), _window_formats(tracker, domain))
+        if booking is not None:
+            send(dispatcher, (booking.reply,))
+            dispatcher.utter_message(json_message=booking.request)
+        return [SlotSet(k, v) for k, v in callbacks.clear_callback_slots().items()]
+
+
+class ActionStopCallback(Action):
+    """Confirms that no callback was booked and forgets the answers."""
+
+    def name(self) -> str:
+        return "action_stop_callback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_callback_stopped")
+        return [SlotSet(k, v) for k, v in callbacks.clear_callback_slots().items()]

@@ -6,14 +6,16 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import order_flows, verification
+from actions import callbacks, order_flows, verification
+from actions.locale import locale_for
 from actions.order_flows import OrderFlows
 from actions.replies import Outcome, send
-from actions.runtime import flows_for, services, verified_order_of
+from actions.runtime import flows_for, language_of, services, verified_order_of
 from actions.store import Order
 
 VERIFICATION_SLOTS = ["order_number", "email"]
@@ -106,3 +108,45 @@ class ValidateReturnForm(OrderVerificationForm):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"return_reason": order_flows.normalise_return_reason(value)}
+
+
+class ValidateCallbackForm(FormValidationAction):
+    """A callback: phone or message, the number or (on the web) an optional email, and a time window."""
+
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if callbacks.starting_over(tracker.active_loop, tracker.latest_message):
+            # The form is being activated: answers left from an earlier, unfinished request are not reused.
+            return [SlotSet(slot, None) for slot in callbacks.CALLBACK_SLOTS if tracker.get_slot(slot) is not None]
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        return events
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        channel = callbacks.channel_of(tracker.sender_id, tracker.latest_message)
+        return callbacks.required_slots(tracker.get_slot(callbacks.METHOD), channel)
+
+    async def validate_callback_method(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return callbacks.check_method(value)
+
+    async def validate_callback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return _apply(callbacks.check_phone(value), dispatcher)
+
+    async def validate_callback_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return _apply(callbacks.check_email(value), dispatcher)
+
+    async def validate_callback_window(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        formats = callbacks.label_formats(domain, language_of(tracker), locale_for(language_of(tracker)).date_format)
+        outcome = callbacks.check_window(value, callbacks.support_hours(), services().now(), formats)
+        return _apply(outcome, dispatcher)
