@@ -21,9 +21,16 @@ def predicted_faq_id(latest_message: dict[str, Any]) -> str | None:
     return key.split("/", 1)[1] if key and "/" in key else None
 
 
-def answer_message(faq: Faq) -> dict[str, Any]:
-    """The bot message for an FAQ: its answer, with the id in the message metadata."""
-    return {"text": faq.answer, "faq_id": faq.id, "language": faq.language}
+def answer_message(faq: Faq, alternatives: list[str]) -> dict[str, Any]:
+    """The bot message for an FAQ: its answer, with its id and the runners-up in the message metadata."""
+    return {"text": faq.answer, "faq_id": faq.id, "language": faq.language, "faq_alternatives": alternatives}
+
+
+def runner_up_ids(latest_message: dict[str, Any], chosen: str, limit: int = 3) -> list[str]:
+    """The next most likely FAQ ids after the chosen one (offered after a thumbs-down)."""
+    selected = (latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
+    ids = [str(c.get("intent_response_key") or "").split("/", 1)[-1] for c in selected.get("ranking") or []]
+    return [faq_id for faq_id in ids if faq_id and faq_id != chosen][:limit]
 
 
 def faq_button(faq: Faq) -> dict[str, str]:

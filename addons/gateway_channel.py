@@ -16,7 +16,17 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-MESSAGE_KEYS = ("text", "buttons", "quick_replies", "custom", "image", "faq_id", "language", "utter_action")
+MESSAGE_KEYS = (
+    "text",
+    "buttons",
+    "quick_replies",
+    "custom",
+    "image",
+    "faq_id",
+    "faq_alternatives",
+    "language",
+    "utter_action",
+)
 
 
 class CollectingGatewayOutput(OutputChannel):

@@ -72,7 +72,14 @@ async def test_faq_answer_comes_from_the_knowledge_file_with_its_id(services: Se
     messages, events = await run(actions.ActionAnswerFaq(), "faq_predicted")
     answer = services.knowledge.current().get("shipping_cost", "en")
     assert answer is not None
-    assert messages == [{"text": answer.answer, "faq_id": "shipping_cost", "language": "en"}]
+    assert messages == [
+        {
+            "text": answer.answer,
+            "faq_id": "shipping_cost",
+            "language": "en",
+            "faq_alternatives": ["shipping_free_threshold"],
+        }
+    ]
     assert events == []
 
 
