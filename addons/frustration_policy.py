@@ -23,6 +23,9 @@ from frustration.scoring import lexicon_for
 
 ACKNOWLEDGE_ACTION = "action_acknowledge_frustration"
 HANDOFF_ACTION = "action_frustration_handoff"
+DEACTIVATE_LOOP = "action_deactivate_loop"
+# "Stop" and "a person, please" are answered by their own rules; an apology first would get in the way.
+CLEAR_REQUESTS = ("stop", "request_human")
 # The customer already got a person this turn; an apology on top would only repeat it.
 PERSON_ALREADY_COMING = ("action_handoff", ACKNOWLEDGE_ACTION, HANDOFF_ACTION)
 LISTEN = "action_listen"
@@ -68,13 +71,15 @@ class FrustrationPolicy(Policy):
         this_turn = turns[-1].bot_actions
         if latest in (ACKNOWLEDGE_ACTION, HANDOFF_ACTION):
             return LISTEN
-        if any(action in this_turn for action in PERSON_ALREADY_COMING):
+        intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+        if intent == "stop" or any(action in this_turn for action in PERSON_ALREADY_COMING):
             return None
         level = assess(turns, lexicon).level
         recent = {a for t in turns[-TURNS_BETWEEN_ACKNOWLEDGEMENTS - 1 : -1] for a in t.bot_actions}
         if level is Level.HANDOFF and latest == LISTEN and HANDOFF_ACTION not in recent:
             return HANDOFF_ACTION
         acknowledged = recent & {ACKNOWLEDGE_ACTION, HANDOFF_ACTION}
-        if level is not Level.CALM and latest != LISTEN and this_turn and not acknowledged:
-            return ACKNOWLEDGE_ACTION
-        return None
+        waiting_for_its_rule = intent in CLEAR_REQUESTS or latest in (LISTEN, DEACTIVATE_LOOP)
+        if level is Level.CALM or waiting_for_its_rule or not this_turn or acknowledged:
+            return None
+        return ACKNOWLEDGE_ACTION

@@ -50,3 +50,10 @@ def test_no_apology_after_a_handoff_the_customer_asked_for(policy: FrustrationPo
     angry = UserUttered(ANGRY)
     assert policy.next_action(tracker(angry, ActionExecuted("action_answer_faq"))) == ACKNOWLEDGE_ACTION
     assert policy.next_action(tracker(angry, ActionExecuted("action_handoff"))) is None
+
+
+@pytest.mark.parametrize("intent", ["stop", "request_human"])
+def test_stop_and_asking_for_a_person_mid_form_are_left_to_their_rules(policy: FrustrationPolicy, intent: str) -> None:
+    said = UserUttered(ANGRY, intent={"name": intent, "confidence": 0.9})
+    assert policy.next_action(tracker(said, ActionExecuted("action_deactivate_loop"))) is None
+    assert policy.next_action(tracker(said, ActionExecuted("action_answer_faq"))) is None
