@@ -52,7 +52,8 @@ class ActionAnswerFaq(Action):
         if entry is None:
             dispatcher.utter_message(response="utter_faq_unavailable")
         else:
-            dispatcher.utter_message(**faq.answer_message(entry))
+            alternatives = faq.runner_up_ids(tracker.latest_message, entry.id)
+            dispatcher.utter_message(**faq.answer_message(entry, alternatives))
         return []
 
 

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sanic import Sanic
 
+from bot.analytics import Analytics
 from bot.channels.telegram import telegram_blueprint, telegram_listeners
 from bot.channels.web import web_blueprint
 from bot.console.routes import console_blueprint
@@ -21,21 +22,26 @@ from bot.handoff import Desk
 from bot.health import health_blueprint
 from bot.rasa import RasaClient
 from bot.settings import Settings
+from bot.store.activity import ActivityStore
 from bot.store.callbacks import CallbackStore
+from bot.store.feedback import FeedbackStore
+from bot.store.followups import FollowUpStore
 from bot.store.handoffs import HandoffStore
 from bot.store.limits import RateLimiter
 from bot.store.notes import NoteStore
 from bot.store.outbox import Outbox
 from bot.store.presence import Presence
 from bot.store.sessions import SessionStore
+from bot.store.surveys import SurveyStore
 from bot.store.transcripts import TranscriptStore
 from bot.store.users import UserStore
 from bot.support import SupportConfig
+from bot.surveys import FeedbackConfig, Surveys
 from bot.texts import Texts
 from knowledge import KnowledgeRepository
 
 logger = logging.getLogger(__name__)
-QUEUE_SWEEP_SECONDS = 10
+SWEEP_SECONDS = 10
 
 
 def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
@@ -58,6 +64,20 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
         app.ctx.delivery = Delivery(app.ctx.transcripts, app.ctx.outbox)
         app.ctx.users = UserStore(app.ctx.redis)
         app.ctx.sessions = SessionStore(app.ctx.redis)
+        app.ctx.analytics = Analytics(ActivityStore(app.ctx.redis), FeedbackStore(app.ctx.redis), time.time)
+        app.ctx.followups = FollowUpStore(app.ctx.redis)
+        app.ctx.surveys = Surveys(
+            state=SurveyStore(app.ctx.redis),
+            feedback=app.ctx.analytics.feedback,
+            followups=app.ctx.followups,
+            transcripts=app.ctx.transcripts,
+            delivery=app.ctx.delivery,
+            texts=app.ctx.texts,
+            knowledge=app.ctx.knowledge,
+            config=FeedbackConfig.load(settings.feedback_file),
+            support=app.ctx.support,
+            clock=time.time,
+        )
         app.ctx.desk = Desk(
             handoffs=HandoffStore(app.ctx.redis),
             presence=Presence(app.ctx.redis, app.ctx.support.presence_timeout_seconds),
@@ -68,19 +88,22 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
             rasa=app.ctx.rasa,
             texts=app.ctx.texts,
             config=app.ctx.support,
+            analytics=app.ctx.analytics,
             clock=time.time,
         )
         app.ctx.conversations = Conversations(
             app.ctx.rasa,
             app.ctx.delivery,
             app.ctx.desk,
+            app.ctx.surveys,
+            app.ctx.analytics,
             RateLimiter(app.ctx.redis, settings.rate_limit_messages, settings.rate_limit_window_seconds),
             app.ctx.texts,
             settings.max_message_chars,
         )
 
     async def start_queue_sweeper(app: Sanic, _: object) -> None:
-        app.ctx.sweeper = asyncio.create_task(sweep_queue(app.ctx.desk))
+        app.ctx.sweeper = asyncio.create_task(sweep(app.ctx.desk, app.ctx.surveys, app.ctx.analytics))
 
     async def close_clients(app: Sanic, _: object) -> None:
         app.ctx.sweeper.cancel()
@@ -102,12 +125,17 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
     return app
 
 
-async def sweep_queue(desk: Desk) -> None:
-    """Keeps queued customers' estimates fresh and offers callbacks to those nobody claimed in time."""
+async def sweep(desk: Desk, surveys: Surveys, analytics: Analytics) -> None:
+    """Timed work: fresh queue estimates, overdue callback offers, inactivity surveys, check-ins, quiet sessions.
+
+    Every instance runs it; each item is taken by one instance only (Redis removes it atomically).
+    """
     while True:
-        await asyncio.sleep(QUEUE_SWEEP_SECONDS)
+        await asyncio.sleep(SWEEP_SECONDS)
         try:
             await desk.offer_overdue_callbacks()
             await desk.announce_positions()
+            await surveys.sweep()
+            await analytics.close_quiet_sessions()
         except RedisError as error:
-            logger.warning("queue sweep skipped: %s", error)
+            logger.warning("timed work skipped: %s", error)

@@ -8,14 +8,16 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
+from bot.analytics import Analytics
 from bot.delivery import Delivery, outgoing
 from bot.handoff import QUEUE_PAYLOADS, Desk
 from bot.rasa import RasaClient, RasaUnavailable
 from bot.store.limits import RateLimiter
+from bot.surveys import Surveys
 from bot.texts import Texts
 
 logger = logging.getLogger(__name__)
-BOT_MESSAGE_META = ("faq_id", "language", "utter_action")
+BOT_MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action")
 
 
 class StoreUnavailable(RuntimeError):
@@ -42,6 +44,8 @@ class Conversations:
         rasa: RasaClient,
         delivery: Delivery,
         desk: Desk,
+        surveys: Surveys,
+        analytics: Analytics,
         limiter: RateLimiter,
         texts: Texts,
         max_chars: int,
@@ -49,6 +53,8 @@ class Conversations:
         self._rasa = rasa
         self._delivery = delivery
         self._desk = desk
+        self._surveys = surveys
+        self._analytics = analytics
         self._limiter = limiter
         self._texts = texts
         self._max_chars = max_chars
@@ -91,11 +97,21 @@ class Conversations:
         shown = message.shown_text or message.text
         customer = {**outgoing("customer", shown), "client_id": message.client_id}
         await self._delivery.record(message.conversation, message.channel, customer)
+        await self._analytics.customer_wrote(message.conversation, message.channel)
         if handoff is not None and handoff.state == "agent":
             await self._to_agent(message)
             return []
         if handoff is not None and message.text in QUEUE_PAYLOADS:
             return await self._desk.queue_choice(message.conversation, message.channel, message.text)
+        if self._surveys.owns(message.text):
+            return await self._surveys.handle(message.conversation, message.channel, message.text)
+        comment = await self._surveys.take_comment(message.conversation, message.channel, message.text)
+        if comment is not None:
+            return comment
+        await self._surveys.customer_active(message.conversation)
+        check_in = await self._surveys.check_in_reply(message.conversation)
+        if check_in is not None:
+            return await self._desk.request(message.conversation, message.channel, reopened(check_in))
         return await self._converse(message)
 
     async def _to_agent(self, message: Incoming) -> None:
@@ -117,6 +133,7 @@ class Conversations:
         delivered: list[dict[str, Any]] = []
         for reply in replies:
             delivered += await self._act_on(conversation, message.channel, reply)
+            await self._analytics.bot_replied(conversation, message.channel, reply, message.shown_text or message.text)
         await self._delivery.signal(conversation, {"type": "typing", "on": False})
         return delivered
 
@@ -136,4 +153,20 @@ class Conversations:
             {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in reply.get("buttons") or []
         ]
         meta = {key: reply[key] for key in BOT_MESSAGE_META if reply.get(key)}
-        return [await self._delivery.record(conversation, channel, outgoing("bot", reply["text"], buttons, **meta))]
+        event = outgoing("bot", reply["text"], buttons, **meta)
+        if reply.get("faq_id"):
+            event["buttons"] = buttons + self._surveys.thumbs(event["id"], str(reply.get("language") or "en"))
+        delivered = [await self._delivery.record(conversation, channel, event)]
+        return delivered + await self._surveys.after_bot_reply(conversation, channel, reply)
+
+
+def reopened(check_in: dict[str, Any]) -> dict[str, Any]:
+    """The handoff request of a customer who answered a check-in: back to people, with the earlier context."""
+    return {
+        "reason": "customer_request",
+        "reopened_after_check_in": True,
+        "previous_agent": check_in.get("agent_name"),
+        "language": check_in.get("language"),
+        "summary": check_in.get("summary") or {},
+        "customer": check_in.get("customer") or {},
+    }

@@ -16,6 +16,8 @@ from bot.rendering import segments
 from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry, TranscriptStore
 
+# What a delivered message keeps in the transcript besides its text and buttons.
+MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action", "agent")
 TelegramSender = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
 
 
@@ -43,7 +45,8 @@ class Delivery:
 
     async def record(self, conversation: str, channel: str, event: dict[str, Any]) -> dict[str, Any]:
         """Stores a message in the transcript and publishes it; returns it as stored (redacted)."""
-        meta = {key: event[key] for key in ("faq_id", "language", "utter_action", "agent") if event.get(key)}
+        meta = {key: event[key] for key in MESSAGE_META if event.get(key)}
+        meta["message_id"] = event["id"]
         stored = await self._transcripts.append(
             conversation, Entry(event["role"], event["text"], channel, buttons=event.get("buttons") or [], meta=meta)
         )
@@ -63,6 +66,10 @@ class Delivery:
     async def forget(self, conversation: str) -> None:
         """Erases the transcript (the customer deleted their data)."""
         await self._transcripts.delete(conversation)
+
+    async def console(self, event: dict[str, Any]) -> None:
+        """Tells agents' consoles that something changed (a follow-up was filed, say)."""
+        await self._outbox.publish_console(event)
 
     async def signal(self, conversation: str, event: dict[str, Any]) -> None:
         """Publishes a transient event (typing, queue position) without storing it."""

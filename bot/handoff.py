@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from bot.analytics import Analytics
 from bot.delivery import Delivery, outgoing
 from bot.rasa import RasaClient, RasaUnavailable
 from bot.store.callbacks import Callback, CallbackStore
@@ -50,6 +51,7 @@ class Desk:
     rasa: RasaClient
     texts: Texts
     config: SupportConfig
+    analytics: Analytics
     clock: Callable[[], float]
 
     async def request(self, conversation: str, channel: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -63,10 +65,12 @@ class Desk:
             queued_at=self.clock(),
             context={k: v for k, v in payload.items() if k not in ("reason", "priority")},
         )
-        await self.handoffs.enqueue(handoff)
+        newly_queued = await self.handoffs.enqueue(handoff)
         current = await self.handoffs.get(conversation)
         if current is None or current.state != "queued":
             return []
+        if newly_queued:
+            await self.analytics.handed_off(current)
         await self.outbox.publish_console({"type": "queue", "event": "queued", "conversation": conversation})
         message = await self._queue_message(current)
         await self.announce_positions(skip=conversation)
@@ -130,6 +134,7 @@ class Desk:
         handoff = await self.handoffs.claim(conversation, agent.name, self.clock())
         if handoff is None:
             raise DeskError("this chat is not waiting any more: another agent may have claimed it")
+        await self.analytics.claimed(handoff)
         await self._notice(handoff, "utter_agent_joined", agent=agent.display_name)
         await self.outbox.publish_console({"type": "queue", "event": "claimed", "conversation": conversation})
         await self.announce_positions()

@@ -42,6 +42,7 @@ class Settings:
     domain_file: Path = PROJECT_ROOT / "domain.yml"
     support_file: Path = PROJECT_ROOT / "data" / "support" / "handoff.yml"
     canned_file: Path = PROJECT_ROOT / "data" / "support" / "canned.yml"
+    feedback_file: Path = PROJECT_ROOT / "data" / "support" / "feedback.yml"
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
     max_message_chars: int = 2000
     rate_limit_messages: int = 20

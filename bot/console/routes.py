@@ -189,7 +189,9 @@ def console_blueprint() -> Blueprint:
     @console.post("/console/api/conversations/<conversation:str>/resolve")
     @guard(CONVERSATION_ROLES)
     async def resolve(request: Request, conversation: str) -> HTTPResponse:
-        handoff = await request.app.ctx.desk.resolve(conversation, user_of(request.ctx.session))
+        agent = user_of(request.ctx.session)
+        handoff = await request.app.ctx.desk.resolve(conversation, agent)
+        await request.app.ctx.surveys.after_agent(handoff, agent.name, agent.display_name)
         return json_response({"ok": True, "reason": handoff.reason})
 
     @console.post("/console/api/callbacks/<callback_id:str>/pick-up")
@@ -204,6 +206,25 @@ def console_blueprint() -> Blueprint:
         note = str(_body(request).get("note") or "")[:MAX_AGENT_TEXT]
         callback = await request.app.ctx.desk.finish_callback(callback_id, user_of(request.ctx.session), note)
         return json_response(asdict(callback))
+
+    @console.get("/console/api/follow-ups")
+    @guard(CONVERSATION_ROLES)
+    async def follow_ups(request: Request) -> HTTPResponse:
+        followups = request.app.ctx.followups
+        kudos = await followups.kudos(request.ctx.session.user)
+        return json_response(
+            {"follow_ups": [asdict(f) for f in await followups.open()], "kudos": [asdict(k) for k in kudos]}
+        )
+
+    @console.post("/console/api/follow-ups/<followup_id:str>/done")
+    @guard(CONVERSATION_ROLES)
+    async def follow_up_done(request: Request, followup_id: str) -> HTTPResponse:
+        note = str(_body(request).get("note") or "")[:MAX_AGENT_TEXT]
+        closed = await request.app.ctx.followups.done(followup_id, request.ctx.session.user, note)
+        if closed is None:
+            raise DeskError("this follow-up is already done")
+        await request.app.ctx.outbox.publish_console({"type": "followups", "event": "done"})
+        return json_response(asdict(closed))
 
     @console.websocket("/console/socket")
     async def socket(request: Request, ws: Any) -> None:

@@ -131,7 +131,8 @@
   function buttonRow(buttons) {
     var row = make("div", "maru-buttons");
     buttons.forEach(function (button) {
-      var node = make("button", "maru-button", button.title);
+      var rating = button.payload.indexOf("/rate_answer:") === 0 || button.payload.indexOf("/csat:") === 0;
+      var node = make("button", rating ? "maru-button maru-rating" : "maru-button", button.title);
       node.type = "button";
       node.addEventListener("click", function () {
         Array.prototype.forEach.call(row.querySelectorAll("button"), function (b) { b.disabled = true; });

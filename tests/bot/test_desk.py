@@ -10,11 +10,14 @@ import fakeredis
 import httpx
 import pytest
 
+from bot.analytics import Analytics
 from bot.delivery import Delivery
 from bot.handoff import Desk
 from bot.rasa import RasaClient
 from bot.settings import PROJECT_ROOT, Secret
+from bot.store.activity import ActivityStore
 from bot.store.callbacks import CallbackStore
+from bot.store.feedback import FeedbackStore
 from bot.store.handoffs import HandoffStore
 from bot.store.notes import NoteStore
 from bot.store.outbox import Outbox
@@ -70,6 +73,7 @@ async def desk(clock: Clock, redis: fakeredis.FakeAsyncRedis) -> AsyncIterator[D
             rasa=RasaClient(http, "http://127.0.0.1:9", Secret("unused"), 1),
             texts=TEXTS,
             config=SupportConfig.load(),
+            analytics=Analytics(ActivityStore(redis), FeedbackStore(redis), clock),
             clock=clock,
         )
 

@@ -121,6 +121,28 @@
       .catch(function (error) { alert(error.message); loadQueue(); });
   }
 
+  function renderFollowUps(data) {
+    var body = $("followups").querySelector("tbody"); body.textContent = "";
+    data.follow_ups.forEach(function (f) {
+      var row = make("tr"); row.setAttribute("data-followup", f.id);
+      var who = cell(row, "");
+      var link = make("a", f.conversation); link.href = "/console/conversations/" + encodeURIComponent(f.conversation);
+      who.appendChild(link);
+      cell(row, f.kind === "nps" ? "NPS " + f.score : ["", "😞", "😐", "😊"][f.score] + " rating");
+      cell(row, f.comment); cell(row, f.agent);
+      cell(row, "").appendChild(button("Done", function () {
+        var note = window.prompt("What did you do?") || "";
+        api("/console/api/follow-ups/" + f.id + "/done", { method: "POST", body: { note: note } }).then(loadFollowUps);
+      }));
+      body.appendChild(row);
+    });
+    $("followups-count").textContent = data.follow_ups.length;
+    var kudos = $("kudos"); kudos.textContent = "";
+    data.kudos.forEach(function (k) { kudos.appendChild(make("li", k.comment)); });
+  }
+
+  function loadFollowUps() { return api("/console/api/follow-ups").then(renderFollowUps); }
+
   function loadQueue() { return api("/console/api/queue").then(renderQueue); }
 
   function queuePage() {
@@ -129,7 +151,9 @@
       api("/console/logout", { method: "POST" }).then(function () { window.location = "/console/login"; });
     });
     loadQueue();
+    loadFollowUps();
     socket("", function (event) {
+      if (event.type === "followups") loadFollowUps();
       if (event.type === "queue" && event.event === "queued") beep();
       if (event.type === "queue" || event.type === "callbacks" || event.type === "presence") loadQueue();
     });

@@ -1,0 +1,217 @@
+"""Ratings on a fixed clock: thumbs, the end-of-chat rating, comments, NPS, follow-ups and check-ins."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import fakeredis
+import pytest
+
+from bot.delivery import Delivery, outgoing
+from bot.settings import PROJECT_ROOT
+from bot.store.feedback import FeedbackStore
+from bot.store.followups import FollowUpStore, Kudos
+from bot.store.handoffs import Handoff
+from bot.store.outbox import Outbox
+from bot.store.surveys import SurveyStore
+from bot.store.transcripts import TranscriptStore
+from bot.support import SupportConfig
+from bot.surveys import FeedbackConfig, Surveys
+from bot.texts import Texts
+from knowledge import KnowledgeRepository
+
+SEOUL = ZoneInfo("Asia/Seoul")
+MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=SEOUL).timestamp()
+TEXTS = Texts.load(PROJECT_ROOT / "domain.yml")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = MONDAY_10AM
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
+    client = fakeredis.FakeAsyncRedis()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def make_surveys(redis: fakeredis.FakeAsyncRedis, clock: Clock, chance: float) -> Surveys:
+    transcripts = TranscriptStore(redis)
+    return Surveys(
+        state=SurveyStore(redis),
+        feedback=FeedbackStore(redis),
+        followups=FollowUpStore(redis),
+        transcripts=transcripts,
+        delivery=Delivery(transcripts, Outbox(redis, redis)),
+        texts=TEXTS,
+        knowledge=KnowledgeRepository(PROJECT_ROOT / "data" / "knowledge"),
+        config=FeedbackConfig.load(),
+        support=SupportConfig.load(),
+        clock=clock,
+        chance=lambda: chance,
+    )
+
+
+@pytest.fixture
+def surveys(redis: fakeredis.FakeAsyncRedis, clock: Clock) -> Surveys:
+    # chance 0.1: inside the 100 % rating sample and the 20 % NPS share.
+    return make_surveys(redis, clock, chance=0.1)
+
+
+async def answered(surveys: Surveys, conversation: str = "web-a") -> str:
+    """A customer question and the FAQ answer; returns the answer's message id."""
+    await surveys.delivery.record(conversation, "web", outgoing("customer", "how much is postage"))
+    answer = outgoing("bot", "Shipping is free over 50,000 won.", faq_id="shipping_cost", language="en")
+    answer["faq_alternatives"] = ["shipping_free_threshold", "retired_faq"]
+    await surveys.delivery.record(conversation, "web", answer)
+    return str(answer["id"])
+
+
+def text(name: str, **values: str) -> str:
+    return TEXTS.get(name).format(**values)
+
+
+async def counters(redis: fakeredis.FakeAsyncRedis) -> dict[str, int]:
+    raw = await redis.hgetall("stats:2026-11-23")
+    return {k.decode(): int(v) for k, v in raw.items()}
+
+
+async def test_thumbs_up_is_stored_once(surveys: Surveys, redis: fakeredis.FakeAsyncRedis) -> None:
+    message_id = await answered(surveys)
+    [thanks] = await surveys.handle("web-a", "web", f"/rate_answer:{message_id}:up")
+    assert thanks["text"] == text("utter_rating_thanks")
+    [again] = await surveys.handle("web-a", "web", f"/rate_answer:{message_id}:down")
+    assert again["text"] == text("utter_rating_duplicate")
+    assert await counters(redis) == {"thumbs_up|web|en|shipping_cost": 1}
+
+
+async def test_thumbs_down_offers_three_ways_on(surveys: Surveys, redis: fakeredis.FakeAsyncRedis) -> None:
+    message_id = await answered(surveys)
+    [sorry] = await surveys.handle("web-a", "web", f"/rate_answer:{message_id}:down")
+    assert sorry["text"] == text("utter_thumbs_down")
+    assert [b["payload"] for b in sorry["buttons"]] == [
+        "/rephrase",
+        f"/other_answers:{message_id}",
+        '/request_human{"handoff_reason": "negative_feedback"}',
+    ]
+    [others] = await surveys.handle("web-a", "web", f"/other_answers:{message_id}")
+    # An alternative that is no longer in the knowledge base is left out.
+    assert [b["payload"] for b in others["buttons"]] == ['/faq{"faq_id": "shipping_free_threshold"}']
+    assert await counters(redis) == {"thumbs_down|web|en|shipping_cost": 1}
+    assert await redis.zrange("unanswered:2026-11-23|web|en", 0, -1, withscores=True) == [(b"how much is postage", 1.0)]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "/rate_answer:not-a-message:up",  # unknown message
+        "/rate_answer:{id}:sideways",  # not a rating
+        "/csat:whatever:bot:3",  # no survey was asked
+    ],
+)
+async def test_forged_ratings_are_refused_and_store_nothing(
+    surveys: Surveys, redis: fakeredis.FakeAsyncRedis, payload: str
+) -> None:
+    message_id = await answered(surveys)
+    [refused] = await surveys.handle("web-a", "web", payload.format(id=message_id))
+    assert refused["text"] == text("utter_rating_refused")
+    assert await counters(redis) == {}
+    assert await redis.xlen("ratings") == 0
+
+
+async def test_another_customers_answer_cannot_be_rated(surveys: Surveys, redis: fakeredis.FakeAsyncRedis) -> None:
+    theirs = await answered(surveys, "web-someone-else")
+    [refused] = await surveys.handle("web-a", "web", f"/rate_answer:{theirs}:down")
+    assert refused["text"] == text("utter_rating_refused")
+    assert await counters(redis) == {}
+
+
+async def test_goodbye_asks_once_and_a_sad_face_files_a_follow_up(
+    surveys: Surveys, redis: fakeredis.FakeAsyncRedis
+) -> None:
+    goodbye = {"text": "Bye!", "utter_action": "utter_goodbye", "language": "en"}
+    [question] = await surveys.after_bot_reply("web-a", "web", goodbye)
+    assert question["text"] == text("utter_csat_question_bot")
+    assert [b["title"] for b in question["buttons"]] == ["😞", "😐", "😊"]
+    assert await surveys.after_bot_reply("web-a", "web", goodbye) == []  # never asked twice
+
+    [out_of_range] = await surveys.handle("web-a", "web", question["buttons"][0]["payload"].replace(":1", ":7"))
+    assert out_of_range["text"] == text("utter_rating_refused")
+    [comment_prompt] = await surveys.handle("web-a", "web", question["buttons"][0]["payload"])
+    assert comment_prompt["text"] == text("utter_csat_comment")
+    [sorry, nps] = await surveys.take_comment("web-a", "web", "the parcel came late, call me on 010-2345-6789") or []
+    assert sorry["text"] == text("utter_csat_thanks_negative")
+    assert nps["text"] == text("utter_nps_question")
+    [followup] = await surveys.followups.open()
+    assert (followup.conversation, followup.kind, followup.score) == ("web-a", "csat", 1)
+    assert followup.comment == "the parcel came late, call me on [phone]"
+    [nps_thanks] = await surveys.handle("web-a", "web", nps["buttons"][4]["payload"])
+    assert nps_thanks["text"] == text("utter_nps_thanks")
+    assert [f.kind for f in await surveys.followups.open()] == ["csat", "nps"]
+    stats = await counters(redis)
+    assert (stats["csat|web|en|1"], stats["nps|web|en|4"]) == (1, 1)
+
+
+async def test_after_an_agent_both_parts_are_rated_and_praise_reaches_the_agent(surveys: Surveys, clock: Clock) -> None:
+    handoff = Handoff("tg-9", "telegram", "customer_request", False, clock.now, context={"language": "en"})
+    await surveys.after_agent(handoff, "mina", "Mina")
+    transcript = await surveys.transcripts.read("tg-9")
+    assert transcript[-1].text == text("utter_csat_question_agent", agent="Mina")
+    agent_face = transcript[-1].buttons[2]["payload"]
+    [bot_question] = await surveys.handle("tg-9", "telegram", agent_face)
+    assert bot_question["text"] == text("utter_csat_question_bot")
+    await surveys.handle("tg-9", "telegram", bot_question["buttons"][1]["payload"])
+    [thanks, _] = await surveys.take_comment("tg-9", "telegram", "Mina was brilliant") or []
+    assert thanks["text"] == text("utter_csat_thanks_neutral")
+    assert await surveys.followups.kudos("mina") == [Kudos("tg-9", "Mina was brilliant", clock.now)]
+
+
+async def test_a_skipped_comment_without_nps_ends_the_survey(redis: fakeredis.FakeAsyncRedis, clock: Clock) -> None:
+    surveys = make_surveys(redis, clock, chance=0.5)  # outside the 20 % NPS share
+    [question] = await surveys.ask("web-b", "web", "en", push=False)
+    prompt = (await surveys.handle("web-b", "web", question["buttons"][2]["payload"]))[0]
+    [thanks] = await surveys.handle("web-b", "web", prompt["buttons"][0]["payload"])
+    assert thanks["text"] == text("utter_csat_thanks_positive")
+    assert await surveys.state.get("web-b") is None
+    assert await surveys.followups.open() == []
+
+
+async def test_quiet_customers_are_asked_after_the_inactivity_time(surveys: Surveys, clock: Clock) -> None:
+    answer = {"text": "…", "faq_id": "shipping_cost", "language": "en"}
+    await surveys.after_bot_reply("web-c", "web", answer)
+    clock.now += 9 * 60
+    await surveys.sweep()
+    assert await surveys.transcripts.read("web-c") == []
+    clock.now += 2 * 60
+    await surveys.sweep()
+    [question] = await surveys.transcripts.read("web-c")
+    assert question.text == text("utter_csat_question_bot")
+
+
+async def test_check_in_next_business_morning_and_a_reply_reopens(surveys: Surveys, clock: Clock) -> None:
+    clock.now = datetime(2026, 11, 27, 17, 0, tzinfo=SEOUL).timestamp()  # Friday afternoon
+    context = {"language": "en", "summary": {"customer_said": ["my vase arrived broken"]}}
+    await surveys.after_agent(Handoff("web-d", "web", "frustration", True, clock.now, context=context), "mina", "Mina")
+    clock.now = datetime(2026, 11, 28, 9, 59, tzinfo=SEOUL).timestamp()
+    await surveys.sweep()
+    assert await surveys.check_in_reply("web-d") is None
+    clock.now = datetime(2026, 11, 28, 10, 0, tzinfo=SEOUL).timestamp()  # Saturday opens at 10:00
+    await surveys.sweep()
+    transcript = await surveys.transcripts.read("web-d")
+    assert transcript[-1].text == text("utter_check_in", agent="Mina")
+    reply = await surveys.check_in_reply("web-d")
+    assert reply is not None
+    assert reply["summary"] == {"customer_said": ["my vase arrived broken"]}
+    assert await surveys.check_in_reply("web-d") is None
