@@ -1,0 +1,1 @@
+"""The editors' feedback dashboard: figures from the feedback counters, charts, pages and exports."""
