@@ -1,0 +1,167 @@
+"""The dashboard's request filters, its paged stream reads (latest comments, exports) and safe CSV cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time
+
+import fakeredis
+import pytest
+
+from bot.dashboard import streams
+from bot.dashboard.query import MAX_DAYS, Query, QueryError, parse_query
+from bot.store.feedback import RATINGS_STREAM, SESSIONS_STREAM, STORE_TIMEZONE
+
+TODAY = date(2026, 11, 18)
+LANGUAGES = ["en"]
+
+
+def query(start: date = TODAY, end: date = TODAY, channel: str = "all", language: str = "all") -> Query:
+    return Query(start, end, channel, language)
+
+
+def test_defaults_are_the_last_30_days_everywhere() -> None:
+    parsed = parse_query({}, TODAY, LANGUAGES)
+    assert parsed == Query(date(2026, 10, 20), TODAY, "all", "all")
+    assert len(parsed.days) == 30
+    assert parsed.describe() == {"from": "2026-10-20", "to": "2026-11-18", "days": 30, "channel": "all",
+                                 "language": "all"}  # fmt: skip
+
+
+def test_from_alone_runs_to_today_and_to_alone_looks_back_30_days() -> None:
+    assert parse_query({"from": "2026-11-01"}, TODAY, LANGUAGES).start == date(2026, 11, 1)
+    assert parse_query({"to": "2026-01-31", "channel": "telegram", "language": "en"}, TODAY, LANGUAGES) == Query(
+        date(2026, 1, 2), date(2026, 1, 31), "telegram", "en"
+    )
+
+
+def test_a_range_of_366_days_is_the_longest() -> None:
+    parsed = parse_query({"from": "2025-11-18", "to": "2026-11-18"}, TODAY, LANGUAGES)
+    assert len(parsed.days) == MAX_DAYS
+    with pytest.raises(QueryError, match="the range has 367 days; at most 366"):
+        parse_query({"from": "2025-11-17", "to": "2026-11-18"}, TODAY, LANGUAGES)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"from": "2026-02-30"}, "'from' must be a date written YYYY-MM-DD, not '2026-02-30'"),
+        ({"to": "18/11/2026"}, "'to' must be a date written YYYY-MM-DD"),
+        ({"from": "2026-1-5"}, "'from' must be a date"),
+        ({"from": "x" * 500}, "not '" + "x" * 40 + "'$"),
+        ({"from": "2026-11-19", "to": "2026-11-18"}, "'from' is after 'to'"),
+        ({"channel": "fax"}, "unknown channel 'fax'; use one of: all, web, telegram"),
+        ({"language": "ko"}, "unknown language 'ko'; use one of: all, en"),
+    ],
+)
+def test_bad_filters_are_refused_with_a_clear_message(args: dict[str, str], message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        parse_query(args, TODAY, LANGUAGES)
+
+
+def test_bounds_are_store_local_midnights() -> None:
+    start, end = query(date(2026, 11, 16), date(2026, 11, 17)).bounds()
+    assert start == datetime.combine(date(2026, 11, 16), time(), STORE_TIMEZONE).timestamp()
+    assert end - start == 2 * 24 * 3600
+
+
+def test_keeps_filters_records_by_channel_and_language() -> None:
+    record = {"channel": "web", "language": "en"}
+    assert query().keeps(record)
+    assert query(channel="web", language="en").keeps(record)
+    assert not query(channel="telegram").keeps(record)
+    assert not query(language="ko").keeps(record)
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
+    client = fakeredis.FakeAsyncRedis()
+    yield client
+    await client.close()
+
+
+def at(hour: int, day: date = TODAY) -> float:
+    return datetime.combine(day, time(hour), STORE_TIMEZONE).timestamp()
+
+
+async def add(redis: fakeredis.FakeAsyncRedis, stream: str, ts: float, sequence: int, **fields: str) -> None:
+    """A record whose stream id is its own time, as when the store writes it."""
+    record = {"ts": repr(ts), "conversation": "web-1", "channel": "web", "language": "en", **fields}
+    await redis.xadd(stream, record, id=f"{int(ts * 1000)}-{sequence}")
+
+
+async def test_latest_comments_are_newest_first_filtered_and_limited(redis: fakeredis.FakeAsyncRedis) -> None:
+    await add(redis, RATINGS_STREAM, at(23, date(2026, 11, 17)), 0, kind="comment", category="other", comment="old")
+    for n in range(30):
+        await add(redis, RATINGS_STREAM, at(9), n, kind="comment", category="delivery", comment=f"c{n}", agent="")
+    for n in range(30):
+        await add(redis, RATINGS_STREAM, at(10), n, kind="csat", part="bot", score="3")
+    await add(redis, RATINGS_STREAM, at(11), 0, kind="comment", category="agent", comment="<b>tg</b>",
+              channel="telegram", agent="mina")  # fmt: skip
+    await add(redis, RATINGS_STREAM, at(0, date(2026, 11, 19)), 0, kind="comment", comment="tomorrow", category="x")
+
+    latest = await streams.latest_comments(redis, query(), limit=20)
+    assert [c["comment"] for c in latest] == ["<b>tg</b>", *[f"c{n}" for n in range(29, 10, -1)]]
+    assert latest[0] == {
+        "time": "2026-11-18T11:00:00+09:00",
+        "conversation": "web-1",
+        "channel": "telegram",
+        "language": "en",
+        "category": "agent",
+        "agent": "mina",
+        "comment": "<b>tg</b>",
+    }
+    assert [c["comment"] for c in await streams.latest_comments(redis, query(channel="telegram"))] == ["<b>tg</b>"]
+    two_days = query(date(2026, 11, 17), TODAY)
+    assert (await streams.latest_comments(redis, two_days, limit=40))[-1]["comment"] == "old"
+
+
+async def test_latest_comments_read_a_bounded_number_of_ratings(
+    redis: fakeredis.FakeAsyncRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(streams, "PAGE", 10)
+    monkeypatch.setattr(streams, "COMMENT_SCAN_LIMIT", 30)
+    await add(redis, RATINGS_STREAM, at(8), 0, kind="comment", category="other", comment="too far back")
+    for n in range(40):
+        await add(redis, RATINGS_STREAM, at(9), n, kind="csat", part="bot", score="3")
+    assert await streams.latest_comments(redis, query()) == []
+
+
+async def test_records_are_read_in_pages_oldest_first(
+    redis: fakeredis.FakeAsyncRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(streams, "PAGE", 4)
+    for n in range(10):
+        await add(redis, SESSIONS_STREAM, at(9), n, started=repr(at(8)), contained="1", conversation=f"web-{n}")
+    await add(redis, SESSIONS_STREAM, at(10), 0, started=repr(at(9)), channel="telegram", conversation="tg")
+    read = [record["conversation"] async for record in streams.records(redis, SESSIONS_STREAM, query(channel="web"))]
+    assert read == [f"web-{n}" for n in range(10)]
+
+
+def test_csv_is_quoted_by_the_csv_module_with_local_times() -> None:
+    row = {"ts": repr(at(9)), "conversation": "web-1", "kind": "comment", "comment": 'He said "hi",\nthen left'}
+    text = streams.csv_text([row], streams.RATING_COLUMNS, header=True)
+    parsed = list(csv.DictReader(io.StringIO(text)))
+    assert parsed[0]["time"] == "2026-11-18T09:00:00+09:00"
+    assert parsed[0]["comment"] == 'He said "hi",\nthen left'
+    assert parsed[0]["faq_id"] == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1 555", "'+1 555"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("fine = good", "fine = good"),
+        ("", ""),
+    ],
+)
+def test_cells_a_spreadsheet_would_run_get_a_leading_quote(value: str, safe: str) -> None:
+    assert streams.safe_cell(value) == safe
+    text = streams.csv_text([{"comment": value}], ("comment",), header=False)
+    assert next(csv.reader(io.StringIO(text))) == [safe]

@@ -1,0 +1,86 @@
+"""The dashboard's SVG charts: well-formed, sized, labelled from the data, escaped, and honest when empty."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from bot.dashboard import charts, metrics
+from bot.dashboard.metrics import DayCsat, FaqScore, Handoffs, Nps, ReasonRate
+from tests.bot.test_metrics import COUNTERS
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def texts_of(svg: bytes) -> list[str]:
+    """Every text the chart shows (matplotlib writes SVG text elements with svg.fonttype none)."""
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    return ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize("name", sorted(charts.CHARTS))
+def test_every_chart_is_an_svg_with_a_natural_size(name: str) -> None:
+    svg = charts.CHARTS[name](metrics.daily_tallies(COUNTERS, "all", "all"))
+    root = ET.fromstring(svg)
+    assert root.get("width") == "460.8pt"
+    assert root.get("height") == "216pt"
+    assert charts.EMPTY not in texts_of(svg)
+
+
+def test_csat_chart_labels_the_days_and_faces() -> None:
+    days = [DayCsat("2026-11-16", {"1": 2, "2": 1, "3": 6}), DayCsat("2026-11-17", {"1": 0, "2": 0, "3": 0})]
+    shown = texts_of(charts.csat_chart(days))
+    assert {"16 Nov", "17 Nov", "unhappy", "neutral", "happy", "CSAT: ratings per day"} <= set(shown)
+
+
+def test_a_long_range_shows_at_most_eight_date_labels() -> None:
+    days = [DayCsat(f"2026-10-{day:02d}", {"1": 1, "2": 1, "3": 1}) for day in range(1, 31)]
+    shown = texts_of(charts.csat_chart(days))
+    assert sum(label.endswith(" Oct") for label in shown) <= charts.MAX_DATE_LABELS
+
+
+def test_nps_chart_shows_the_score_and_groups() -> None:
+    shown = texts_of(charts.nps_chart(Nps(12, 5, 3, 4, 100 / 12)))
+    assert "NPS +8 (12 answers)" in shown
+    assert {"detractors 0–6", "passives 7–8", "promoters 9–10", "5", "3", "4"} <= set(shown)
+
+
+def test_handoffs_chart_shows_rates_and_counts() -> None:
+    chart = charts.handoffs_chart(Handoffs(4, 0.4, [ReasonRate("customer_request", 3, 0.3), ReasonRate("x", 1, 0.1)]))
+    shown = [text.strip() for text in texts_of(chart)]
+    assert {"customer_request", "30.0% (3)", "10.0% (1)"} <= set(shown)
+
+
+def test_faq_chart_shows_the_worst_ten_only() -> None:
+    faqs = [FaqScore(f"faq_{n:02d}", n, 10 - n, 10, n / 10) for n in range(12)]
+    shown = texts_of(charts.faqs_chart(faqs))
+    assert "faq_09" in shown
+    assert "faq_10" not in shown
+    assert "0%" in [text.strip() for text in shown]
+
+
+def test_labels_from_data_are_escaped_text_never_markup_or_math() -> None:
+    hostile = '<script>alert("x")</script> $\\frac{1}{2}$'
+    svg = charts.faqs_chart([FaqScore(hostile, 0, 1, 1, 0.0)])
+    assert b"<script" not in svg
+    assert hostile in texts_of(svg)
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        charts.csat_chart([DayCsat("2026-11-17", {"1": 0, "2": 0, "3": 0})]),
+        charts.nps_chart(Nps(0, 0, 0, 0, None)),
+        charts.handoffs_chart(Handoffs(0, None, [])),
+        charts.faqs_chart([]),
+    ],
+)
+def test_an_empty_range_says_so(svg: bytes) -> None:
+    assert charts.EMPTY in texts_of(svg)
+
+
+def test_the_same_data_gives_the_same_file() -> None:
+    daily = metrics.daily_tallies(COUNTERS, "web", "en")
+    assert charts.CHARTS["csat"](daily) == charts.CHARTS["csat"](daily)
