@@ -17,6 +17,7 @@ from bot.channels.telegram import telegram_blueprint, telegram_listeners
 from bot.channels.web import web_blueprint
 from bot.console.routes import console_blueprint
 from bot.conversation import Conversations
+from bot.dashboard.routes import dashboard_blueprint
 from bot.delivery import Delivery
 from bot.handoff import Desk
 from bot.health import health_blueprint
@@ -119,6 +120,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
     app.blueprint(health_blueprint())
     app.blueprint(web_blueprint())
     app.blueprint(console_blueprint())
+    app.blueprint(dashboard_blueprint())
     if settings.telegram_token:
         app.blueprint(telegram_blueprint())
         telegram_listeners(app)
