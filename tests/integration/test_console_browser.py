@@ -23,6 +23,13 @@ def log_in(page: Page, stack: Stack, name: str) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
+def log_out(page: Page, stack: Stack) -> None:
+    """Leaves the console pages (their sockets close) and logs out, so the agent is offline at once."""
+    page.goto("about:blank")
+    csrf = page.context.request.get(stack.gateway_url + "/console/api/me").json()["csrf"]
+    assert page.context.request.post(stack.gateway_url + "/console/logout", headers={"X-CSRF-Token": csrf}).ok
+
+
 def test_agent_takes_over_from_the_bot_and_hands_back(stack: Stack, browser: Browser, tmp_path: Path) -> None:
     stack.add_user("hana", "agent", "Hana", PASSWORD)
     dialogs: list[str] = []
@@ -70,9 +77,13 @@ def test_agent_takes_over_from_the_bot_and_hands_back(stack: Stack, browser: Bro
     expect(customer.locator(".maru-notice").last).to_have_text(
         TEXTS.get("utter_agent_resolved").format(agent="Hana"), timeout=10_000
     )
+    rating = customer.locator(".maru-bot").last
+    expect(rating).to_contain_text(TEXTS.get("utter_csat_question_agent").format(agent="Hana"), timeout=10_000)
     send(customer, "how much is shipping?")
-    expect(customer.locator(".maru-bot")).to_have_count(bot_messages + 1, timeout=15_000)
+    expect(customer.locator(".maru-bot")).to_have_count(bot_messages + 2, timeout=15_000)
+    expect(customer.locator(".maru-bot").last.get_by_role("button", name="👍")).to_be_visible()
     agent.screenshot(path=str(tmp_path / "console.png"))
     assert dialogs == []
+    log_out(agent, stack)
     agent.context.close()
     customer.context.close()

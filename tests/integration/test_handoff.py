@@ -102,6 +102,8 @@ async def test_customer_on_a_and_agent_on_b_talk_through_redis(stack: Stack, min
     assert resolved.status_code == 200
     back = await customer.next_event()
     assert (back["role"], back["text"]) == ("notice", text_of("utter_agent_resolved", agent="Mina"))
+    rating = await customer.next_event()
+    assert rating["text"] == text_of("utter_csat_question_agent", agent="Mina")
     answer = await customer.say("how much is shipping?")
     assert answer[-1]["faq_id"] == "shipping_cost"
     await customer.close()
@@ -190,7 +192,9 @@ async def test_telegram_customers_are_handed_off_and_hear_the_agent(
     await asyncio.sleep(1.5)
     assert len(telegram.sent(chat_id=601)) == 5  # no bot answer while Mina has the chat
     await mina.post("/console/api/conversations/tg-601/resolve")
-    assert replies_to(telegram, 601, 6)[-1]["text"] == text_of("utter_agent_resolved", agent="Mina")
+    back, rating = replies_to(telegram, 601, 7)[-2:]
+    assert back["text"] == text_of("utter_agent_resolved", agent="Mina")
+    assert rating["text"] == text_of("utter_csat_question_agent", agent="Mina")
 
 
 async def test_with_nobody_online_a_callback_is_offered(stack: Stack, users: None) -> None:
