@@ -210,6 +210,43 @@ async def test_with_nobody_online_a_callback_is_offered(stack: Stack, users: Non
     await customer.close()
 
 
+async def test_a_phone_callback_is_booked_validated_and_picked_up(stack: Stack, users: None, gateway_b: str) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    offer = (await ask_for_a_person(customer))[-1]
+    assert offer["buttons"][0]["payload"] == "/request_callback"
+    method = (await customer.press("/request_callback"))[-1]
+    assert method["text"] == text_of("utter_ask_callback_method")
+    assert (await customer.press("/callback_by_phone"))[-1]["text"] == text_of("utter_ask_callback_phone")
+    ask_again = text_of("utter_ask_callback_phone")
+    too_short = [m["text"] for m in await customer.say("123")]
+    assert too_short == [text_of("utter_callback_phone_too_short"), ask_again]
+    unknown_country = [m["text"] for m in await customer.say("+999 1234 5678")]
+    assert unknown_country == [text_of("utter_callback_phone_country_code"), ask_again]
+    windows = (await customer.say("010-1234-5678"))[-1]
+    assert windows["text"] == text_of("utter_ask_callback_window")
+    chosen = windows["buttons"][0]
+    booked = (await customer.press(chosen["payload"]))[-1]
+    assert booked["text"] == text_of("utter_callback_booked_phone", phone="+82 10-1234-5678", window=chosen["title"])
+
+    agent = ConsoleAgent(gateway_b)
+    await agent.login("joon", PASSWORD)
+    queue = (await agent.http.get("/console/api/queue")).json()
+    [callback] = [c for c in queue["callbacks"] if c["phone"] == "+821012345678" and c["state"] == "pending"]
+    assert callback["window_label"] == chosen["title"]
+    assert callback["reason"] == "customer_request"
+    assert all(h["conversation"] != callback["conversation"] for h in queue["queued"])  # left the queue
+    picked = await agent.post(f"/console/api/callbacks/{callback['id']}/pick-up")
+    assert picked.json()["state"] == "in_progress"
+    again = await agent.post(f"/console/api/callbacks/{callback['id']}/pick-up")
+    assert again.status_code == 409
+    notice = await customer.next_event()
+    assert notice["text"] == text_of("utter_callback_calling", agent="Joon", phone_end="5678")
+    done = await agent.post(f"/console/api/callbacks/{callback['id']}/done", {"note": "called, all sorted"})
+    assert (done.json()["state"], done.json()["note"]) == ("done", "called, all sorted")
+    await agent.close(log_out=True)
+    await customer.close()
+
+
 async def test_a_wait_over_the_threshold_offers_a_callback(stack: Stack, mina: ConsoleAgent) -> None:
     recent = redis.Redis.from_url(stack.redis_url)
     recent.delete(HANDLING_TIMES)
