@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import fakeredis
 import pytest
@@ -167,3 +167,34 @@ async def test_records_keep_every_field_in_order(store: FeedbackStore) -> None:
             "answered": "1",
         }
     ]
+
+
+async def test_the_benchmark_bulk_writer_leaves_what_the_store_leaves() -> None:
+    # scripts/bench_dashboard.py writes the store's keys directly for speed; both paths must give the same data.
+    from scripts.bench_dashboard import fill, synthetic_events
+
+    events = synthetic_events(150, now=at(DAY_18, 12))
+    assert {event.method for event in events} >= {"thumb", "csat", "nps", "comment", "handoff", "session_ended"}
+    one, bulk = (
+        fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer()),
+        fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer()),
+    )
+    store = FeedbackStore(one)
+    for event in events:
+        await getattr(store, event.method)(event.scope, *event.args)
+    await fill(bulk, events)
+
+    days = [DAY_18 - timedelta(days=offset) for offset in range(92)]
+    channels, languages = ["web", "telegram"], ["en"]
+    read_one, read_bulk = FeedbackStore(one), FeedbackStore(bulk)
+    counters = await read_one.daily_counters(days)
+    assert sum(fields.get("reopened|web|en|all", 0) for fields in counters.values()) > 0
+    assert await read_bulk.daily_counters(days) == counters
+    assert await read_bulk.waits(days, channels, languages) == await read_one.waits(days, channels, languages)
+    assert await read_bulk.top_unanswered(days, channels, languages, 1000) == await read_one.top_unanswered(
+        days, channels, languages, 1000
+    )
+    for stream in (RATINGS_STREAM, SESSIONS_STREAM):
+        assert [fields for _, fields in await bulk.xrange(stream)] == [fields for _, fields in await one.xrange(stream)]
+    await one.close()
+    await bulk.close()
