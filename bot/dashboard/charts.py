@@ -123,11 +123,12 @@ def faqs_chart(faqs: list[FaqScore]) -> bytes:
     return _svg(figure)
 
 
-CHARTS: dict[str, Callable[[Mapping[str, Tally]], bytes]] = {
-    "csat": lambda daily: csat_chart(metrics.csat_daily(daily)),
-    "nps": lambda daily: nps_chart(metrics.nps(metrics.combine(daily.values()))),
-    "handoffs": lambda daily: handoffs_chart(metrics.handoffs(metrics.combine(daily.values()))),
-    "faqs": lambda daily: faqs_chart(metrics.faq_helpfulness(metrics.combine(daily.values()))),
+# Each chart from a range's totals and its days' tallies.
+CHARTS: dict[str, Callable[[Tally, Mapping[str, Tally]], bytes]] = {
+    "csat": lambda _, daily: csat_chart(metrics.csat_daily(daily)),
+    "nps": lambda totals, _: nps_chart(metrics.nps(totals)),
+    "handoffs": lambda totals, _: handoffs_chart(metrics.handoffs(totals)),
+    "faqs": lambda totals, _: faqs_chart(metrics.faq_helpfulness(totals)),
 }
 
 

@@ -1,7 +1,7 @@
 """The dashboard's figures, computed from the feedback store's per-day counters.
 
 Pure functions: the routes read counters, waits and questions from Redis
-(``FeedbackStore``) and pass them in. Counter fields are
+(``bot.dashboard.reads``) and pass them in. Counter fields are
 ``<metric>|<channel>|<language>|<key>`` (see ``bot.store.feedback``); a filter of
 ``"all"`` keeps every channel or language. Rates whose denominator is zero are
 ``None``, so the page can show "no data" instead of a misleading 0 %.
@@ -35,29 +35,17 @@ def tally(fields: Mapping[str, int], channel: str, language: str) -> Tally:
 
 
 def daily_tallies(counters: Mapping[str, Mapping[str, int]], channel: str, language: str) -> dict[str, Tally]:
-    """``tally`` of each day of ``FeedbackStore.daily_counters``, keyed by YYYY-MM-DD."""
+    """``tally`` of each day's counter fields, keyed by YYYY-MM-DD."""
     return {day: tally(fields, channel, language) for day, fields in counters.items()}
 
 
-def combine(tallies: Iterable[Tally]) -> Tally:
-    """The sum of several tallies (e.g. every day of a range)."""
-    result: Tally = {}
-    for one in tallies:
-        for metric, keys in one.items():
-            bucket = result.setdefault(metric, {})
-            for key, count in keys.items():
-                bucket[key] = bucket.get(key, 0) + count
-    return result
-
-
-def dimensions(counters: Mapping[str, Mapping[str, int]]) -> tuple[set[str], set[str]]:
-    """The channels and languages that have any counter in the days given."""
+def dimensions(fields: Iterable[str]) -> tuple[set[str], set[str]]:
+    """The channels and languages named in counter fields."""
     channels, languages = set(), set()
-    for fields in counters.values():
-        for name in fields:
-            _, channel, language, _ = name.split("|", 3)
-            channels.add(channel)
-            languages.add(language)
+    for name in fields:
+        _, channel, language, _ = name.split("|", 3)
+        channels.add(channel)
+        languages.add(language)
     return channels, languages
 
 
@@ -248,9 +236,8 @@ def ranked(totals: Tally, metric: str) -> list[tuple[str, int]]:
     return sorted(counts, key=lambda item: (-item[1], item[0]))
 
 
-def figures(daily: Mapping[str, Tally], wait_values: list[float]) -> dict[str, Any]:
-    """Every counter-based figure of a range, as JSON-ready data."""
-    totals = combine(daily.values())
+def figures(totals: Tally, daily: Mapping[str, Tally], wait_values: list[float]) -> dict[str, Any]:
+    """Every figure of a range (its totals, its days' CSAT and its queue waits), as JSON-ready data."""
     return {
         "csat": asdict(csat(totals)),
         "csat_daily": [asdict(day) for day in csat_daily(daily)],

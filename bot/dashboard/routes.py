@@ -1,8 +1,8 @@
 """The feedback dashboard for editors and admins: a page, its JSON summary, SVG charts and CSV exports.
 
-Every request reads Redis afresh (a few hashes per day of the range, see
-``bot.store.feedback``); nothing is kept in gateway memory, so any instance answers
-the same. The page is static HTML whose script inserts customer text with
+Every request reads Redis afresh (the feedback store's per-day keys, summed inside
+Redis: ``bot.dashboard.reads``); nothing is kept in gateway memory, so any instance
+answers the same. The page is static HTML whose script inserts customer text with
 ``textContent`` only.
 """
 
@@ -22,9 +22,9 @@ from sanic.response import HTTPResponse, file, raw, text
 from sanic.response import json as json_response
 
 from bot.console.auth import guard
-from bot.dashboard import charts, metrics, streams
+from bot.dashboard import charts, metrics, reads, streams
 from bot.dashboard.query import CHANNELS, Query, QueryError, parse_query
-from bot.store.feedback import RATINGS_STREAM, SESSIONS_STREAM, FeedbackStore, day_of
+from bot.store.feedback import RATINGS_STREAM, SESSIONS_STREAM, day_of
 from bot.texts import DEFAULT_LANGUAGE
 from knowledge import KnowledgeBase
 
@@ -71,9 +71,9 @@ def dashboard_blueprint() -> Blueprint:
         if draw is None:
             return json_response({"error": f"no chart {name}; there are {', '.join(charts.CHARTS)}"}, status=404)
         query = _query(request)
-        counters = await FeedbackStore(request.app.ctx.redis).daily_counters(query.days)
-        daily = metrics.daily_tallies(counters, query.channel, query.language)
-        svg = await asyncio.get_running_loop().run_in_executor(CHART_RENDERER, draw, daily)
+        counts = await reads.counters(request.app.ctx.redis, query.days)
+        totals, daily = _tallies(counts, query)
+        svg = await asyncio.get_running_loop().run_in_executor(CHART_RENDERER, draw, totals, daily)
         return raw(svg, content_type="image/svg+xml", headers=SVG_HEADERS)
 
     @dashboard.get("/dashboard/export/<name:[a-z]+\\.csv>")
@@ -120,14 +120,13 @@ def _languages(knowledge: KnowledgeBase) -> list[str]:
 async def _summary(request: Request) -> dict[str, Any]:
     query = _query(request)
     redis = request.app.ctx.redis
-    feedback = FeedbackStore(redis)
     knowledge = request.app.ctx.knowledge.current()
     known_languages = _languages(knowledge)
-    counters = await feedback.daily_counters(query.days)
-    channels, languages = _key_scope(query, counters, known_languages)
-    waits = await feedback.waits(query.days, channels, languages)
-    unanswered = await feedback.top_unanswered(query.days, channels, languages, TOP_UNANSWERED)
-    figures = metrics.figures(metrics.daily_tallies(counters, query.channel, query.language), waits)
+    counts = await reads.counters(redis, query.days)
+    channels, languages = _key_scope(query, counts, known_languages)
+    waits = await reads.waits(redis, query.days, channels, languages)
+    unanswered = await reads.top_unanswered(redis, query.days, channels, languages, TOP_UNANSWERED)
+    figures = metrics.figures(*_tallies(counts, query), waits)
     for row in figures["faqs"]:
         row["question"] = _question(knowledge, row["faq_id"], query.language)
     return {
@@ -135,17 +134,25 @@ async def _summary(request: Request) -> dict[str, Any]:
         "options": {"channels": list(CHANNELS), "languages": known_languages},
         **figures,
         "unanswered": [{"question": question, "count": count} for question, count in unanswered],
-        "comments": await streams.latest_comments(redis, query, LATEST_COMMENTS),
+        "comments": await reads.latest_comments(redis, query, LATEST_COMMENTS),
     }
 
 
-def _key_scope(query: Query, counters: dict[str, dict[str, int]], known: list[str]) -> tuple[list[str], list[str]]:
+def _tallies(counts: reads.RangeCounters, query: Query) -> tuple[metrics.Tally, dict[str, metrics.Tally]]:
+    """The range's totals and its days' tallies, through the query's channel and language filters."""
+    return (
+        metrics.tally(counts.totals, query.channel, query.language),
+        metrics.daily_tallies(counts.daily, query.channel, query.language),
+    )
+
+
+def _key_scope(query: Query, counts: reads.RangeCounters, known: list[str]) -> tuple[list[str], list[str]]:
     """The channels and languages whose wait lists and question sets a query reads.
 
     For ``all`` that is every known one and every one seen in the range's counters, so
     the waits and questions cover the same traffic as the counters.
     """
-    seen_channels, seen_languages = metrics.dimensions(counters)
+    seen_channels, seen_languages = metrics.dimensions(counts.totals)
     channels = sorted({*CHANNELS, *seen_channels}) if query.channel == metrics.ALL else [query.channel]
     languages = sorted({*known, *seen_languages}) if query.language == metrics.ALL else [query.language]
     return channels, languages

@@ -1,10 +1,8 @@
-"""Reads of the feedback store's streams for the dashboard: the latest comments and the CSV exports.
+"""The CSV exports of the feedback store's streams (``RATINGS_STREAM``, ``SESSIONS_STREAM``).
 
-``FeedbackStore.records`` reads a whole range at once; these read it in pages instead
-(same keys, ``RATINGS_STREAM`` and ``SESSIONS_STREAM``), so the latest comments cost a
-few hundred entries however many ratings a range holds, and an export never holds a
-year of records in memory. Stream ids are the time Redis received a record in ms,
-which is how a range of days maps onto a stream.
+``FeedbackStore.records`` reads a whole range at once; ``records`` reads it a page at a
+time, so an export never holds a year of records in memory. Stream ids are the time
+Redis received a record in ms, which is how a range of days maps onto a stream.
 """
 
 from __future__ import annotations
@@ -17,12 +15,9 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from bot.dashboard.query import Query
-from bot.store.feedback import RATINGS_STREAM, STORE_TIMEZONE
+from bot.store.feedback import STORE_TIMEZONE
 
 PAGE = 500
-# The latest comments are looked for among this many of the range's newest ratings at most,
-# so a filter that matches nothing costs a bounded read, not the whole stream.
-COMMENT_SCAN_LIMIT = 10_000
 RATING_COLUMNS = ("time", "conversation", "channel", "language", "kind", "part", "faq_id", "score", "agent", "category",
                   "comment")  # fmt: skip
 SESSION_COLUMNS = ("time", "started", "conversation", "channel", "language", "answered", "handoff", "contained")
@@ -31,25 +26,6 @@ TIME_COLUMNS = {"time": "ts", "started": "started"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Record = dict[str, str]
-
-
-async def latest_comments(redis: Redis, query: Query, limit: int = 20) -> list[Record]:
-    """The range's newest survey comments that pass the filters, newest first."""
-    start, end = query.bounds()
-    newest, oldest = str(_ms(end) - 1), str(_ms(start))
-    comments: list[Record] = []
-    scanned = 0
-    while len(comments) < limit and scanned < COMMENT_SCAN_LIMIT:
-        entries = await redis.xrevrange(RATINGS_STREAM, max=newest, min=oldest, count=PAGE)
-        for _, values in entries:
-            record = _decoded(values)
-            if record.get("kind") == "comment" and query.keeps(record):
-                comments.append(_comment(record))
-        scanned += len(entries)
-        if len(entries) < PAGE:
-            break
-        newest = "(" + entries[-1][0].decode()
-    return comments[:limit]
 
 
 async def records(redis: Redis, stream: str, query: Query) -> AsyncIterator[Record]:
@@ -93,18 +69,6 @@ def _cell(row: Mapping[str, str], column: str) -> str:
         stored = row.get(TIME_COLUMNS[column])
         return local_time(stored) if stored else ""
     return row.get(column, "")
-
-
-def _comment(record: Record) -> Record:
-    return {
-        "time": local_time(record["ts"]),
-        "conversation": record.get("conversation", ""),
-        "channel": record.get("channel", ""),
-        "language": record.get("language", ""),
-        "category": record.get("category", ""),
-        "agent": record.get("agent", ""),
-        "comment": record.get("comment", ""),
-    }
 
 
 def _decoded(values: Mapping[bytes, bytes]) -> Record:

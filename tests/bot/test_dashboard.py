@@ -9,10 +9,11 @@ from datetime import date, datetime, time
 
 import fakeredis
 import pytest
+from redis.asyncio import Redis
 
 from bot.dashboard import streams
 from bot.dashboard.query import MAX_DAYS, Query, QueryError, parse_query
-from bot.store.feedback import RATINGS_STREAM, SESSIONS_STREAM, STORE_TIMEZONE
+from bot.store.feedback import SESSIONS_STREAM, STORE_TIMEZONE
 
 TODAY = date(2026, 11, 18)
 LANGUAGES = ["en"]
@@ -86,47 +87,10 @@ def at(hour: int, day: date = TODAY) -> float:
     return datetime.combine(day, time(hour), STORE_TIMEZONE).timestamp()
 
 
-async def add(redis: fakeredis.FakeAsyncRedis, stream: str, ts: float, sequence: int, **fields: str) -> None:
+async def add(redis: Redis, stream: str, ts: float, sequence: int, **fields: str) -> None:
     """A record whose stream id is its own time, as when the store writes it."""
     record = {"ts": repr(ts), "conversation": "web-1", "channel": "web", "language": "en", **fields}
     await redis.xadd(stream, record, id=f"{int(ts * 1000)}-{sequence}")
-
-
-async def test_latest_comments_are_newest_first_filtered_and_limited(redis: fakeredis.FakeAsyncRedis) -> None:
-    await add(redis, RATINGS_STREAM, at(23, date(2026, 11, 17)), 0, kind="comment", category="other", comment="old")
-    for n in range(30):
-        await add(redis, RATINGS_STREAM, at(9), n, kind="comment", category="delivery", comment=f"c{n}", agent="")
-    for n in range(30):
-        await add(redis, RATINGS_STREAM, at(10), n, kind="csat", part="bot", score="3")
-    await add(redis, RATINGS_STREAM, at(11), 0, kind="comment", category="agent", comment="<b>tg</b>",
-              channel="telegram", agent="mina")  # fmt: skip
-    await add(redis, RATINGS_STREAM, at(0, date(2026, 11, 19)), 0, kind="comment", comment="tomorrow", category="x")
-
-    latest = await streams.latest_comments(redis, query(), limit=20)
-    assert [c["comment"] for c in latest] == ["<b>tg</b>", *[f"c{n}" for n in range(29, 10, -1)]]
-    assert latest[0] == {
-        "time": "2026-11-18T11:00:00+09:00",
-        "conversation": "web-1",
-        "channel": "telegram",
-        "language": "en",
-        "category": "agent",
-        "agent": "mina",
-        "comment": "<b>tg</b>",
-    }
-    assert [c["comment"] for c in await streams.latest_comments(redis, query(channel="telegram"))] == ["<b>tg</b>"]
-    two_days = query(date(2026, 11, 17), TODAY)
-    assert (await streams.latest_comments(redis, two_days, limit=40))[-1]["comment"] == "old"
-
-
-async def test_latest_comments_read_a_bounded_number_of_ratings(
-    redis: fakeredis.FakeAsyncRedis, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(streams, "PAGE", 10)
-    monkeypatch.setattr(streams, "COMMENT_SCAN_LIMIT", 30)
-    await add(redis, RATINGS_STREAM, at(8), 0, kind="comment", category="other", comment="too far back")
-    for n in range(40):
-        await add(redis, RATINGS_STREAM, at(9), n, kind="csat", part="bot", score="3")
-    assert await streams.latest_comments(redis, query()) == []
 
 
 async def test_records_are_read_in_pages_oldest_first(

@@ -8,7 +8,7 @@ import pytest
 
 from bot.dashboard import charts, metrics
 from bot.dashboard.metrics import DayCsat, FaqScore, Handoffs, Nps, ReasonRate
-from tests.bot.test_metrics import COUNTERS
+from tests.bot.test_metrics import COUNTERS, totals
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -22,7 +22,7 @@ def texts_of(svg: bytes) -> list[str]:
 
 @pytest.mark.parametrize("name", sorted(charts.CHARTS))
 def test_every_chart_is_an_svg_with_a_natural_size(name: str) -> None:
-    svg = charts.CHARTS[name](metrics.daily_tallies(COUNTERS, "all", "all"))
+    svg = charts.CHARTS[name](totals(), metrics.daily_tallies(COUNTERS, "all", "all"))
     root = ET.fromstring(svg)
     assert root.get("width") == "460.8pt"
     assert root.get("height") == "216pt"
@@ -83,4 +83,4 @@ def test_an_empty_range_says_so(svg: bytes) -> None:
 
 def test_the_same_data_gives_the_same_file() -> None:
     daily = metrics.daily_tallies(COUNTERS, "web", "en")
-    assert charts.CHARTS["csat"](daily) == charts.CHARTS["csat"](daily)
+    assert charts.CHARTS["csat"](totals(), daily) == charts.CHARTS["csat"](totals(), daily)
