@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 BUTTON_TTL_SECONDS = 30 * 24 * 3600
 POLL_TIMEOUT_SECONDS = 20
+RATING_PAYLOADS = ("/rate_answer:", "/csat:", "/nps:")
+SCALE_ROW = 6
 
 
 def telegram_html(text: str) -> str:
@@ -47,6 +49,19 @@ def telegram_html(text: str) -> str:
             piece = f'<a href="{html.escape(segment["href"], quote=True)}">{piece}</a>'
         parts.append(piece)
     return "".join(parts)
+
+
+def keyboard_rows(buttons: list[dict[str, str]]) -> list[list[dict[str, str]]]:
+    """One row per choice, but rating scales (thumbs, faces, 0–10) side by side, at most 6 to a row."""
+    rows: list[list[dict[str, str]]] = []
+    scale: list[dict[str, str]] = []
+    for button in buttons:
+        if button["payload"].startswith(RATING_PAYLOADS):
+            scale.append(button)
+        else:
+            rows.append([button])
+    rows += [scale[i : i + SCALE_ROW] for i in range(0, len(scale), SCALE_ROW)]
+    return rows
 
 
 class ButtonStore:
@@ -128,15 +143,15 @@ class TelegramChannel:
         except (TelegramError, ValueError) as error:
             logger.warning("could not push to Telegram conversation %s: %s", conversation, error)
 
+    async def _keyboard_row(self, buttons: list[dict[str, str]]) -> list[InlineKeyboardButton]:
+        return [InlineKeyboardButton(b["title"], callback_data=await self._buttons.remember(b)) for b in buttons]
+
     async def _send(self, chat_id: int, replies: list[dict[str, Any]]) -> None:
         for reply in replies:
             markup = None
             if reply.get("buttons"):
-                rows = [
-                    [InlineKeyboardButton(b["title"], callback_data=await self._buttons.remember(b))]
-                    for b in reply["buttons"]
-                ]
-                markup = InlineKeyboardMarkup(rows)
+                rows = keyboard_rows(reply["buttons"])
+                markup = InlineKeyboardMarkup([await self._keyboard_row(row) for row in rows])
             text = telegram_html(reply["text"])
             if reply.get("role") == "agent" and reply.get("agent"):
                 text = f"<b>{html.escape(reply['agent'], quote=False)}</b>\n{text}"
