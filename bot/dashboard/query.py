@@ -42,6 +42,11 @@ class Query:
         after = datetime.combine(self.end + timedelta(days=1), time(), STORE_TIMEZONE)
         return first.timestamp(), after.timestamp()
 
+    def stream_ids(self) -> tuple[str, str]:
+        """The range as stream ids, first and last millisecond (a stream id is the time Redis received a record)."""
+        start, end = self.bounds()
+        return str(int(start * 1000)), str(int(end * 1000) - 1)
+
     def keeps(self, record: Mapping[str, str]) -> bool:
         """Whether a stream record's channel and language pass the filters."""
         return self.channel in (ALL, record.get("channel")) and self.language in (ALL, record.get("language"))

@@ -117,10 +117,8 @@ async def top_unanswered(
 
 async def latest_comments(redis: Redis, query: Query, limit: int) -> list[Record]:
     """The range's newest survey comments that pass the filters, newest first."""
-    start, end = query.bounds()
-    # Stream ids are the time Redis received a record, in ms; the range's end is excluded.
-    args = [int(end * 1000) - 1, int(start * 1000), limit, COMMENT_SCAN_LIMIT, query.channel, query.language,
-            COMMENT_PAGE]  # fmt: skip
+    oldest, newest = query.stream_ids()
+    args = [newest, oldest, limit, COMMENT_SCAN_LIMIT, query.channel, query.language, COMMENT_PAGE]
     found = json.loads(await _run(redis, COMMENTS_SCRIPT, [RATINGS_STREAM], args)) or []
     return [_comment(record) for record in found]
 

@@ -1,8 +1,7 @@
 """The CSV exports of the feedback store's streams (``RATINGS_STREAM``, ``SESSIONS_STREAM``).
 
 ``FeedbackStore.records`` reads a whole range at once; ``records`` reads it a page at a
-time, so an export never holds a year of records in memory. Stream ids are the time
-Redis received a record in ms, which is how a range of days maps onto a stream.
+time, so an export never holds a year of records in memory.
 """
 
 from __future__ import annotations
@@ -30,8 +29,7 @@ Record = dict[str, str]
 
 async def records(redis: Redis, stream: str, query: Query) -> AsyncIterator[Record]:
     """Every record of the range in a stream that passes the filters, oldest first, read a page at a time."""
-    start, end = query.bounds()
-    oldest, newest = str(_ms(start)), str(_ms(end) - 1)
+    oldest, newest = query.stream_ids()
     while True:
         entries = await redis.xrange(stream, min=oldest, max=newest, count=PAGE)
         for _, values in entries:
@@ -73,7 +71,3 @@ def _cell(row: Mapping[str, str], column: str) -> str:
 
 def _decoded(values: Mapping[bytes, bytes]) -> Record:
     return {key.decode(): value.decode() for key, value in values.items()}
-
-
-def _ms(ts: float) -> int:
-    return int(ts * 1000)

@@ -66,6 +66,10 @@ def test_bounds_are_store_local_midnights() -> None:
     start, end = query(date(2026, 11, 16), date(2026, 11, 17)).bounds()
     assert start == datetime.combine(date(2026, 11, 16), time(), STORE_TIMEZONE).timestamp()
     assert end - start == 2 * 24 * 3600
+    assert query(date(2026, 11, 16), date(2026, 11, 17)).stream_ids() == (
+        str(int(start * 1000)),
+        str(int(end * 1000) - 1),
+    )
 
 
 def test_keeps_filters_records_by_channel_and_language() -> None:
