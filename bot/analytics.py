@@ -25,9 +25,9 @@ class Analytics:
     feedback: FeedbackStore
     clock: Callable[[], float]
 
-    async def customer_wrote(self, conversation: str, channel: str) -> None:
-        """A customer message: the session is alive."""
-        await self.activity.touch(conversation, channel, DEFAULT_LANGUAGE, self.clock())
+    async def customer_wrote(self, conversation: str, channel: str) -> bool:
+        """A customer message: the session is alive. True if it starts a new session."""
+        return await self.activity.touch(conversation, channel, DEFAULT_LANGUAGE, self.clock())
 
     async def bot_replied(self, conversation: str, channel: str, reply: dict[str, Any], question: str) -> None:
         """Counts a misunderstanding or a frustration trigger; an answer marks the session as served."""

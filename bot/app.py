@@ -21,6 +21,7 @@ from bot.dashboard.routes import dashboard_blueprint
 from bot.delivery import Delivery
 from bot.handoff import Desk
 from bot.health import health_blueprint
+from bot.notices import Notices
 from bot.rasa import RasaClient
 from bot.settings import Settings
 from bot.store.activity import ActivityStore
@@ -30,6 +31,7 @@ from bot.store.followups import FollowUpStore
 from bot.store.handoffs import HandoffStore
 from bot.store.limits import RateLimiter
 from bot.store.notes import NoteStore
+from bot.store.notices import NoticeStore
 from bot.store.outbox import Outbox
 from bot.store.presence import Presence
 from bot.store.sessions import SessionStore
@@ -67,6 +69,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
         app.ctx.sessions = SessionStore(app.ctx.redis)
         app.ctx.analytics = Analytics(ActivityStore(app.ctx.redis), FeedbackStore(app.ctx.redis), time.time)
         app.ctx.followups = FollowUpStore(app.ctx.redis)
+        app.ctx.notices = NoticeStore(app.ctx.redis)
         app.ctx.surveys = Surveys(
             state=SurveyStore(app.ctx.redis),
             feedback=app.ctx.analytics.feedback,
@@ -98,6 +101,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
             app.ctx.desk,
             app.ctx.surveys,
             app.ctx.analytics,
+            Notices(app.ctx.notices, app.ctx.delivery, app.ctx.knowledge, time.time),
             RateLimiter(app.ctx.redis, settings.rate_limit_messages, settings.rate_limit_window_seconds),
             app.ctx.texts,
             settings.max_message_chars,

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 from bot.analytics import Analytics
 from bot.delivery import Delivery, outgoing
 from bot.handoff import QUEUE_PAYLOADS, Desk
+from bot.notices import Notices
 from bot.rasa import RasaClient, RasaUnavailable
 from bot.store.limits import RateLimiter
 from bot.surveys import Surveys
@@ -46,6 +47,7 @@ class Conversations:
         desk: Desk,
         surveys: Surveys,
         analytics: Analytics,
+        notices: Notices,
         limiter: RateLimiter,
         texts: Texts,
         max_chars: int,
@@ -55,6 +57,7 @@ class Conversations:
         self._desk = desk
         self._surveys = surveys
         self._analytics = analytics
+        self._notices = notices
         self._limiter = limiter
         self._texts = texts
         self._max_chars = max_chars
@@ -97,7 +100,7 @@ class Conversations:
         shown = message.shown_text or message.text
         customer = {**outgoing("customer", shown), "client_id": message.client_id}
         await self._delivery.record(message.conversation, message.channel, customer)
-        await self._analytics.customer_wrote(message.conversation, message.channel)
+        new_session = await self._analytics.customer_wrote(message.conversation, message.channel)
         if handoff is not None and handoff.state == "agent":
             await self._to_agent(message)
             return []
@@ -112,7 +115,7 @@ class Conversations:
         check_in = await self._surveys.check_in_reply(message.conversation)
         if check_in is not None:
             return await self._desk.request(message.conversation, message.channel, reopened(check_in))
-        return await self._converse(message)
+        return await self._converse(message, new_session)
 
     async def _to_agent(self, message: Incoming) -> None:
         """The agent answers; the bot only records the message, so it knows what happened later."""
@@ -121,7 +124,7 @@ class Conversations:
         except RasaUnavailable as error:
             logger.warning("could not record a message to an agent in the tracker: %s", error)
 
-    async def _converse(self, message: Incoming) -> list[dict[str, Any]]:
+    async def _converse(self, message: Incoming, new_session: bool) -> list[dict[str, Any]]:
         conversation = message.conversation
         await self._delivery.signal(conversation, {"type": "typing", "on": True})
         try:
@@ -131,6 +134,9 @@ class Conversations:
         except RasaUnavailable:
             replies = [{"text": self._texts.get("utter_gateway_unavailable")}]
         delivered: list[dict[str, Any]] = []
+        if new_session:
+            language = next((str(r["language"]) for r in replies if r.get("language")), "en")
+            delivered += await self._notices.at_start(conversation, message.channel, language)
         for reply in replies:
             delivered += await self._act_on(conversation, message.channel, reply)
             await self._analytics.bot_replied(conversation, message.channel, reply, message.shown_text or message.text)
@@ -157,6 +163,7 @@ class Conversations:
         if reply.get("faq_id"):
             event["buttons"] = buttons + self._surveys.thumbs(event["id"], str(reply.get("language") or "en"))
         delivered = [await self._delivery.record(conversation, channel, event)]
+        delivered += await self._notices.for_reply(conversation, channel, reply)
         return delivered + await self._surveys.after_bot_reply(conversation, channel, reply)
 
 

@@ -30,15 +30,16 @@ class ActivityStore:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def touch(self, conversation: str, channel: str, language: str, now: float) -> None:
-        """Something happened in the conversation now (a session starts if none is open)."""
+    async def touch(self, conversation: str, channel: str, language: str, now: float) -> bool:
+        """Something happened in the conversation now; True if that started a new session."""
         key = SESSION.format(conversation=conversation)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hsetnx(key, "started", repr(now))
             pipe.hset(key, mapping={"last": repr(now), "channel": channel, "language": language})
             pipe.expire(key, SESSION_SECONDS)
             pipe.zadd(LAST_SEEN, {conversation: now})
-            await pipe.execute()
+            started, *_ = await pipe.execute()
+        return bool(started)
 
     async def mark(self, conversation: str, flag: str) -> None:
         """Notes that the bot answered (``answered``) or that a person was asked for (``handoff``)."""
