@@ -19,6 +19,7 @@ from bot.console.routes import console_blueprint
 from bot.conversation import Conversations
 from bot.dashboard.routes import dashboard_blueprint
 from bot.delivery import Delivery
+from bot.editor.notices import notices_blueprint
 from bot.handoff import Desk
 from bot.health import health_blueprint
 from bot.notices import Notices
@@ -124,6 +125,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
     app.blueprint(health_blueprint())
     app.blueprint(web_blueprint())
     app.blueprint(console_blueprint())
+    app.blueprint(notices_blueprint())
     app.blueprint(dashboard_blueprint())
     if settings.telegram_token:
         app.blueprint(telegram_blueprint())

@@ -1,0 +1,1 @@
+"""Editor pages: the knowledge base and proactive notices."""
