@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
 
 import httpx
@@ -20,11 +22,12 @@ from bot.conversation import Conversations
 from bot.dashboard.routes import dashboard_blueprint
 from bot.delivery import Delivery
 from bot.editor.notices import notices_blueprint
+from bot.editor.training import Trainer
 from bot.handoff import Desk
 from bot.health import health_blueprint
 from bot.notices import Notices
 from bot.rasa import RasaClient
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 from bot.store.activity import ActivityStore
 from bot.store.callbacks import CallbackStore
 from bot.store.feedback import FeedbackStore
@@ -37,6 +40,7 @@ from bot.store.outbox import Outbox
 from bot.store.presence import Presence
 from bot.store.sessions import SessionStore
 from bot.store.surveys import SurveyStore
+from bot.store.training import TrainingStore
 from bot.store.transcripts import TranscriptStore
 from bot.store.users import UserStore
 from bot.support import SupportConfig
@@ -71,6 +75,15 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
         app.ctx.analytics = Analytics(ActivityStore(app.ctx.redis), FeedbackStore(app.ctx.redis), time.time)
         app.ctx.followups = FollowUpStore(app.ctx.redis)
         app.ctx.notices = NoticeStore(app.ctx.redis)
+        app.ctx.training = TrainingStore(app.ctx.redis)
+        app.ctx.trainer = Trainer(
+            store=app.ctx.training,
+            rasa=app.ctx.rasa,
+            project_root=PROJECT_ROOT,
+            models_dir=settings.models_dir,
+            accuracy_margin=settings.retrain_accuracy_margin,
+            owner=f"{socket.gethostname()}:{os.getpid()}",
+        )
         app.ctx.surveys = Surveys(
             state=SurveyStore(app.ctx.redis),
             feedback=app.ctx.analytics.feedback,
@@ -106,6 +119,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
             RateLimiter(app.ctx.redis, settings.rate_limit_messages, settings.rate_limit_window_seconds),
             app.ctx.texts,
             settings.max_message_chars,
+            app.ctx.training.swapping,
         )
 
     async def start_queue_sweeper(app: Sanic, _: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,7 @@ class Conversations:
         limiter: RateLimiter,
         texts: Texts,
         max_chars: int,
+        model_loading: Callable[[], Awaitable[bool]],
     ) -> None:
         self._rasa = rasa
         self._delivery = delivery
@@ -61,6 +63,7 @@ class Conversations:
         self._limiter = limiter
         self._texts = texts
         self._max_chars = max_chars
+        self._model_loading = model_loading
 
     def system(self, response: str) -> dict[str, Any]:
         """A message written by the gateway itself, from the domain's responses."""
@@ -128,9 +131,9 @@ class Conversations:
         conversation = message.conversation
         await self._delivery.signal(conversation, {"type": "typing", "on": True})
         try:
-            replies = await self._rasa.send(
-                conversation, message.text, {**(message.metadata or {}), "channel": message.channel}
-            )
+            metadata = {**(message.metadata or {}), "channel": message.channel}
+            patient = await self._model_loading()
+            replies = await self._rasa.send(conversation, message.text, metadata, patient=patient)
         except RasaUnavailable:
             replies = [{"text": self._texts.get("utter_gateway_unavailable")}]
         delivered: list[dict[str, Any]] = []

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bot.settings import Secret
+
+LOAD_TIMEOUT_SECONDS = 180.0
+# How long a customer's message may wait while Rasa loads a new model.
+SWAP_TIMEOUT_SECONDS = 90.0
 
 
 class RasaUnavailable(RuntimeError):
@@ -23,14 +28,16 @@ class RasaClient:
         self._headers = {"Authorization": f"Bearer {token.value}"}
         self._timeout = timeout
 
-    async def send(self, conversation: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        """The bot's replies to one customer message."""
+    async def send(
+        self, conversation: str, text: str, metadata: dict[str, Any], patient: bool = False
+    ) -> list[dict[str, Any]]:
+        """The bot's replies to one customer message (``patient`` while a new model loads)."""
         try:
             response = await self._http.post(
                 f"{self._url}/webhooks/gateway/webhook",
                 json={"sender": conversation, "message": text, "metadata": metadata},
                 headers=self._headers,
-                timeout=self._timeout,
+                timeout=SWAP_TIMEOUT_SECONDS if patient else self._timeout,
             )
             response.raise_for_status()
         except httpx.HTTPError as error:
@@ -51,14 +58,22 @@ class RasaClient:
         parsed = await self._api("POST", "/model/parse", {"text": text})
         return parsed if isinstance(parsed, dict) else {}
 
-    async def _api(self, method: str, path: str, body: Any) -> Any:
+    async def load_model(self, model: Path) -> None:
+        """Makes Rasa load another model file (it keeps serving with the old one until the new one is ready)."""
+        await self._api("PUT", "/model", {"model_file": str(model)}, timeout=LOAD_TIMEOUT_SECONDS)
+
+    async def _api(self, method: str, path: str, body: Any, timeout: float | None = None) -> Any:
         try:
             # Rasa's HTTP API takes its token as a query parameter.
             response = await self._http.request(
-                method, f"{self._url}{path}", json=body, params={"token": self._token.value}, timeout=self._timeout
+                method,
+                f"{self._url}{path}",
+                json=body,
+                params={"token": self._token.value},
+                timeout=timeout or self._timeout,
             )
             response.raise_for_status()
-            return response.json()
+            return response.json() if response.content else None
         except (httpx.HTTPError, ValueError) as error:
             raise RasaUnavailable(f"Rasa API {path} failed: {type(error).__name__}") from error
 

@@ -44,6 +44,9 @@ class Settings:
     canned_file: Path = PROJECT_ROOT / "data" / "support" / "canned.yml"
     feedback_file: Path = PROJECT_ROOT / "data" / "support" / "feedback.yml"
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
+    models_dir: Path = PROJECT_ROOT / "models"
+    changelog_file: Path = PROJECT_ROOT / "var" / "knowledge-changes.jsonl"
+    retrain_accuracy_margin: float = 0.02
     max_message_chars: int = 2000
     rate_limit_messages: int = 20
     rate_limit_window_seconds: int = 60
@@ -74,6 +77,9 @@ class Settings:
             telegram_token=telegram_token,
             telegram_webhook_secret=webhook_secret,
             telegram_api_url=env.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
+            models_dir=Path(env.get("MODEL_DIR") or PROJECT_ROOT / "models"),
+            changelog_file=Path(env.get("KNOWLEDGE_CHANGELOG") or PROJECT_ROOT / "var" / "knowledge-changes.jsonl"),
+            retrain_accuracy_margin=_number(env, "RETRAIN_ACCURACY_MARGIN", 0.02),
         )
 
 
@@ -97,3 +103,13 @@ def _integer(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as error:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from error
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from error
