@@ -1,4 +1,4 @@
-"""The dashboard's reads of the feedback store's keys: one round trip each, answered as one packed string.
+"""The dashboard's reads of the feedback store's keys, each answered by Redis as one packed string.
 
 ``FeedbackStore``'s reads return every field, value and member as its own reply
 element, and parsing those in Python is what costs: 90 days of 100,000 conversations
@@ -22,10 +22,13 @@ from bot.dashboard.streams import Record, local_time
 from bot.store.feedback import RATINGS_STREAM, STATS, UNANSWERED, WAITS
 
 DAILY_PREFIX = "csat|"  # the one metric the dashboard shows per day
+# Each script call reads at most a month of days (or one page of ratings), so Redis, which runs a
+# script to its end before anything else, serves customers' traffic between calls within milliseconds.
+DAYS_PER_CALL = 31
+COMMENT_PAGE = 1000
 # The latest comments are looked for among this many of the range's newest ratings at most,
 # so a filter that matches nothing costs a bounded read, not the whole stream.
 COMMENT_SCAN_LIMIT = 10_000
-COMMENT_PAGE = 500
 
 # Sums every field over the days (KEYS: stats hashes) and keeps the fields starting with ARGV[1] per day.
 # cjson writes an empty table as {}, so an empty day or range reads back as an empty object.
@@ -59,28 +62,24 @@ for _, key in ipairs(KEYS) do
 end
 return cjson.encode(totals)
 """
-# The newest comments (kind=comment) of the ratings stream between ARGV[1] and ARGV[2] (ids, newest
-# first) whose channel and language pass ARGV[5] and ARGV[6] ('all' or a value): at most ARGV[3] of
-# them, looking at ARGV[4] records at most, ARGV[7] at a time.
+# One page of the ratings stream, newest first: at most ARGV[3] records from id ARGV[1] down to ARGV[2].
+# Answers the comments (kind=comment) whose channel and language pass ARGV[4] and ARGV[5] ('all' or a
+# value), at most ARGV[6] of them, and the id to continue after ('' when the page reached ARGV[2]).
 COMMENTS_SCRIPT = """
-local newest, oldest, limit, scan_limit = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local channel, language, page = ARGV[5], ARGV[6], tonumber(ARGV[7])
-local found, scanned = {}, 0
-while #found < limit and scanned < scan_limit do
-  local entries = redis.call('XREVRANGE', KEYS[1], newest, oldest, 'COUNT', page)
-  for _, entry in ipairs(entries) do
-    local record, flat = {}, entry[2]
-    for j = 1, #flat, 2 do record[flat[j]] = flat[j + 1] end
-    if record.kind == 'comment' and (channel == 'all' or record.channel == channel)
-        and (language == 'all' or record.language == language) and #found < limit then
-      found[#found + 1] = record
-    end
+local page, limit, channel, language = tonumber(ARGV[3]), tonumber(ARGV[6]), ARGV[4], ARGV[5]
+local entries = redis.call('XREVRANGE', KEYS[1], ARGV[1], ARGV[2], 'COUNT', page)
+local found = {}
+for _, entry in ipairs(entries) do
+  local record, flat = {}, entry[2]
+  for j = 1, #flat, 2 do record[flat[j]] = flat[j + 1] end
+  if #found < limit and record.kind == 'comment' and (channel == 'all' or record.channel == channel)
+      and (language == 'all' or record.language == language) then
+    found[#found + 1] = record
   end
-  scanned = scanned + #entries
-  if #entries < page then break end
-  newest = '(' .. entries[#entries][1]
 end
-return cjson.encode(found)
+local after = ''
+if #entries == page then after = entries[#entries][1] end
+return cjson.encode({found, after})
 """
 
 
@@ -94,33 +93,47 @@ class RangeCounters:
 
 async def counters(redis: Redis, days: list[date]) -> RangeCounters:
     """The days' ``stats:<day>`` hashes: every field summed, and each day's CSAT fields."""
-    keys = [STATS.format(day=day.isoformat()) for day in days]
-    totals, daily = json.loads(await _run(redis, COUNTERS_SCRIPT, keys, [DAILY_PREFIX]))
-    per_day = {day.isoformat(): _integers(fields) for day, fields in zip(days, daily, strict=True)}
-    return RangeCounters(_integers(totals), per_day)
+    totals: dict[str, int] = {}
+    daily: dict[str, dict[str, int]] = {}
+    for chunk in _months(days):
+        keys = [STATS.format(day=day.isoformat()) for day in chunk]
+        chunk_totals, chunk_daily = json.loads(await _run(redis, COUNTERS_SCRIPT, keys, [DAILY_PREFIX]))
+        _add(totals, chunk_totals)
+        daily |= {day.isoformat(): _add({}, fields) for day, fields in zip(chunk, chunk_daily, strict=True)}
+    return RangeCounters(totals, daily)
 
 
 async def waits(redis: Redis, days: list[date], channels: list[str], languages: list[str]) -> list[float]:
     """Every queue wait of the days, channels and languages, in seconds (as ``FeedbackStore.waits``)."""
-    packed = await _run(redis, WAITS_SCRIPT, _keys(WAITS, days, channels, languages), [])
-    return [float(value) for value in packed.split()]
+    values: list[float] = []
+    for chunk in _months(days):
+        packed = await _run(redis, WAITS_SCRIPT, _keys(WAITS, chunk, channels, languages), [])
+        values += [float(value) for value in packed.split()]
+    return values
 
 
 async def top_unanswered(
     redis: Redis, days: list[date], channels: list[str], languages: list[str], limit: int
 ) -> list[tuple[str, int]]:
     """The most frequent not-understood or thumbs-down questions (as ``FeedbackStore.top_unanswered``)."""
-    totals = json.loads(await _run(redis, QUESTIONS_SCRIPT, _keys(UNANSWERED, days, channels, languages), []))
-    counted = [(question, int(count)) for question, count in totals.items()]
-    return sorted(counted, key=lambda item: (-item[1], item[0]))[:limit]
+    totals: dict[str, int] = {}
+    for chunk in _months(days):
+        _add(totals, json.loads(await _run(redis, QUESTIONS_SCRIPT, _keys(UNANSWERED, chunk, channels, languages), [])))
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 async def latest_comments(redis: Redis, query: Query, limit: int) -> list[Record]:
     """The range's newest survey comments that pass the filters, newest first."""
     oldest, newest = query.stream_ids()
-    args = [newest, oldest, limit, COMMENT_SCAN_LIMIT, query.channel, query.language, COMMENT_PAGE]
-    found = json.loads(await _run(redis, COMMENTS_SCRIPT, [RATINGS_STREAM], args)) or []
-    return [_comment(record) for record in found]
+    comments: list[Record] = []
+    for _ in range(COMMENT_SCAN_LIMIT // COMMENT_PAGE):
+        args = [newest, oldest, COMMENT_PAGE, query.channel, query.language, limit - len(comments)]
+        found, after = json.loads(await _run(redis, COMMENTS_SCRIPT, [RATINGS_STREAM], args))
+        comments += [_comment(record) for record in found or []]
+        if len(comments) >= limit or not after:
+            break
+        newest = "(" + after
+    return comments
 
 
 async def _run(redis: Redis, script: str, keys: list[str], args: list[Any]) -> str:
@@ -138,8 +151,15 @@ def _keys(pattern: str, days: list[date], channels: list[str], languages: list[s
     ]
 
 
-def _integers(fields: dict[str, Any]) -> dict[str, int]:
-    return {name: int(count) for name, count in fields.items()}
+def _months(days: list[date]) -> list[list[date]]:
+    return [days[start : start + DAYS_PER_CALL] for start in range(0, len(days), DAYS_PER_CALL)]
+
+
+def _add(totals: dict[str, int], counts: dict[str, Any]) -> dict[str, int]:
+    """Adds a script's counts (JSON numbers) into ``totals``, which it returns."""
+    for name, count in counts.items():
+        totals[name] = totals.get(name, 0) + int(count)
+    return totals
 
 
 def _comment(record: dict[str, str]) -> Record:
