@@ -316,7 +316,13 @@ class Gateway:
                    SESSION_SECRET=secrets.token_urlsafe(32), PUBLIC_URL="", PYTHONPATH=str(PROJECT_ROOT))  # fmt: skip
         process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL)
         gateway = cls(f"http://127.0.0.1:{port}", process)
-        wait_until(lambda: httpx.get(gateway.url + "/health", timeout=5).status_code in (200, 503), 60, "gateway")
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                sys.exit(f"the gateway stopped with exit code {process.returncode}; see its messages above")
+            return httpx.get(gateway.url + "/health", timeout=5).status_code in (200, 503)
+
+        wait_until(ready, 120, "gateway")
         return gateway
 
     def stop(self) -> None:
