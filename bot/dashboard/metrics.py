@@ -23,7 +23,7 @@ Tally = dict[str, dict[str, int]]
 
 
 def tally(fields: Mapping[str, int], channel: str, language: str) -> Tally:
-    """One day's counter fields, summed over the channels and languages the filter keeps."""
+    """Counter fields (a day's, or a range's sums), summed over the channels and languages the filter keeps."""
     result: Tally = {}
     for name, count in fields.items():
         metric, field_channel, field_language, key = name.split("|", 3)
