@@ -1,5 +1,29 @@
-"""The store's FAQ knowledge base: loading, lookup and validation of the YAML files."""
+"""The store's FAQ knowledge base: loading, lookup, validation and safe editing of the YAML files."""
 
 from knowledge.base import Faq, KnowledgeBase, KnowledgeError, KnowledgeRepository
+from knowledge.changelog import Change, ChangeLog
+from knowledge.editing import EditRefused, KnowledgeEditor, lock_path
+from knowledge.validation import Report, Rules, check_directory, check_knowledge, validate_training_data
+from knowledge.yaml_io import TopicFile, dump_topic_file, read_directory, read_topic_file, write_files
 
-__all__ = ["Faq", "KnowledgeBase", "KnowledgeError", "KnowledgeRepository"]
+__all__ = [
+    "Change",
+    "ChangeLog",
+    "EditRefused",
+    "Faq",
+    "KnowledgeBase",
+    "KnowledgeEditor",
+    "KnowledgeError",
+    "KnowledgeRepository",
+    "Report",
+    "Rules",
+    "TopicFile",
+    "check_directory",
+    "check_knowledge",
+    "dump_topic_file",
+    "lock_path",
+    "read_directory",
+    "read_topic_file",
+    "validate_training_data",
+    "write_files",
+]
