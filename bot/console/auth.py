@@ -64,8 +64,8 @@ def user_of(session: Session) -> User:
 
 
 def refusal(request: Request, status: int, message: str) -> HTTPResponse:
-    """401/403 as JSON for the API and as a short page with a login link for pages."""
-    if request.path.startswith("/console/api/"):
+    """401/403 as JSON for the APIs (console, dashboard, editor) and as a short page with a login link for pages."""
+    if "/api/" in request.path:
         return json_response({"error": message}, status=status)
     page = f'<!doctype html><title>Maru console</title><p>{message}</p><p><a href="/console/login">Log in</a></p>'
     return html(page, status=status)

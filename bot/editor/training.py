@@ -113,11 +113,13 @@ class Trainer:
     async def _accuracy(self, model: Path) -> float:
         command = [sys.executable, "-m", "scripts.check_model", str(model)]
         process = await asyncio.create_subprocess_exec(
-            *command, cwd=self.project_root, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+            *command, cwd=self.project_root, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
         )
-        output, _ = await process.communicate()
+        output, errors = await process.communicate()
         if process.returncode != 0:
-            raise TrainingFailed(f"could not evaluate {model.name}")
+            for line in errors.decode(errors="replace").splitlines()[-5:]:
+                await self.store.log(line)
+            raise TrainingFailed(f"could not evaluate {model.name}; see the log")
         accuracy = float(json.loads(output.decode().strip().splitlines()[-1])["faq_retrieval_accuracy"])
         await self.store.log(f"{model.name}: FAQ accuracy on held-out phrasings {accuracy:.1%}")
         return accuracy
