@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from knowledge.base import Faq, KnowledgeBase
+from knowledge.base import Faq, KnowledgeBase, KnowledgeError
 from knowledge.changelog import Change
 from knowledge.editing import EditRefused, KnowledgeEditor
 from knowledge.validation import check_directory, validate_training_data
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
         print("refused: nothing was changed", file=sys.stderr)
         return 1
-    except OSError as error:
+    except (KnowledgeError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

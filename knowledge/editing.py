@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from knowledge.base import Faq, KnowledgeBase, KnowledgeError, KnowledgeRepository
+from knowledge.base import Faq, KnowledgeBase, KnowledgeError
 from knowledge.changelog import Change, ChangeLog
 from knowledge.validation import (
     DEFAULT_RULES,
@@ -125,7 +125,6 @@ class KnowledgeEditor:
         self.directory = directory
         self.rules = rules
         self.log = ChangeLog(changelog_path)
-        self._repository = KnowledgeRepository(directory)
         self._training_check = training_check
 
     def search(self, query: str = "", language: str | None = None, topic: str | None = None) -> list[Faq]:
@@ -133,20 +132,24 @@ class KnowledgeEditor:
         terms = query.casefold().split()
         found = [
             faq
-            for faq in self._repository.current()
+            for faq in self.current()
             if (language is None or faq.language == language)
             and (topic is None or faq.topic == topic)
             and all(term in _searchable(faq) for term in terms)
         ]
         return sorted(found, key=lambda faq: _rank(faq, terms))
 
+    def current(self) -> KnowledgeBase:
+        """The knowledge base as the files are now (read with libyaml: about 40 ms)."""
+        return KnowledgeBase([faq for file in read_directory(self.directory) for faq in file.faqs])
+
     def get(self, language: str, faq_id: str) -> Faq | None:
         """The FAQ with this id in this language, as the files are now."""
-        return self._repository.current().get(faq_id, language)
+        return self.current().get(faq_id, language)
 
     def topics(self, language: str) -> list[str]:
         """The topics of one language, sorted."""
-        return sorted({faq.topic for faq in self._repository.current().faqs(language)})
+        return sorted({faq.topic for faq in self.current().faqs(language)})
 
     def edit_answer(self, editor: str, language: str, faq_id: str, answer: str) -> Change:
         """Replaces an FAQ's answer; it is live on the next message, with no retraining."""

@@ -204,6 +204,14 @@ def test_check_with_rasa_adds_the_training_data_problems(run: Runner, monkeypatc
     assert "error: warning: clash\n" in err
 
 
+def test_unreadable_files_exit_1_with_the_reason(run: Runner) -> None:
+    (run.directory / "en" / "shipping.yml").write_text("faqs: [", encoding="utf-8")
+    code, out, err = run("search", "refund")
+    assert (code, out) == (1, "")
+    assert err.startswith("error: ")
+    assert "shipping.yml: not valid YAML" in err
+
+
 def test_wrong_usage_exits_2(run: Runner) -> None:
     with pytest.raises(SystemExit) as exited:
         run("bogus")
