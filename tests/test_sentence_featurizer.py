@@ -40,3 +40,12 @@ def test_paraphrases_are_closer_than_other_topics(featurizer: SentenceEmbeddingF
 def test_messages_without_text_are_skipped(featurizer: SentenceEmbeddingFeaturizer) -> None:
     [message] = featurizer.process([Message(data={"text": ""})])
     assert message.get_dense_features("text") == (None, None)
+
+
+def test_single_messages_get_the_same_vector_as_in_a_batch(featurizer: SentenceEmbeddingFeaturizer) -> None:
+    short, long = "where is my parcel", " ".join(["my order from last week has still not arrived"] * 4)
+    [batched] = featurizer.process([Message(data={"text": short}), Message(data={"text": long})])[:1]
+    _, sentence = batched.get_dense_features("text")
+    assert sentence is not None
+    np.testing.assert_allclose(vector(featurizer, short), np.asarray(sentence.features).reshape(-1), atol=1e-6)
+    assert vector(featurizer, long).shape == (384,)
