@@ -22,6 +22,7 @@ from bot.conversation import Conversations
 from bot.dashboard.routes import dashboard_blueprint
 from bot.delivery import Delivery
 from bot.editor.notices import notices_blueprint
+from bot.editor.routes import editor_blueprint
 from bot.editor.training import Trainer
 from bot.handoff import Desk
 from bot.health import health_blueprint
@@ -47,6 +48,7 @@ from bot.support import SupportConfig
 from bot.surveys import FeedbackConfig, Surveys
 from bot.texts import Texts
 from knowledge import KnowledgeRepository
+from knowledge.editing import KnowledgeEditor
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 10
@@ -61,6 +63,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
     app.ctx.texts = Texts.load(settings.domain_file)
     app.ctx.support = SupportConfig.load(settings.support_file)
     app.ctx.knowledge = KnowledgeRepository(settings.knowledge_dir)
+    app.ctx.editor = KnowledgeEditor(settings.knowledge_dir, settings.changelog_file)
 
     async def open_clients(app: Sanic, _: object) -> None:
         app.ctx.redis = Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=2)
@@ -140,6 +143,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
     app.blueprint(web_blueprint())
     app.blueprint(console_blueprint())
     app.blueprint(notices_blueprint())
+    app.blueprint(editor_blueprint())
     app.blueprint(dashboard_blueprint())
     if settings.telegram_token:
         app.blueprint(telegram_blueprint())

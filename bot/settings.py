@@ -45,7 +45,7 @@ class Settings:
     feedback_file: Path = PROJECT_ROOT / "data" / "support" / "feedback.yml"
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
     models_dir: Path = PROJECT_ROOT / "models"
-    changelog_file: Path = PROJECT_ROOT / "var" / "knowledge-changes.jsonl"
+    changelog_file: Path = PROJECT_ROOT / "var" / "knowledge" / "changes.jsonl"
     retrain_accuracy_margin: float = 0.02
     max_message_chars: int = 2000
     rate_limit_messages: int = 20
@@ -78,7 +78,7 @@ class Settings:
             telegram_webhook_secret=webhook_secret,
             telegram_api_url=env.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
             models_dir=Path(env.get("MODEL_DIR") or PROJECT_ROOT / "models"),
-            changelog_file=Path(env.get("KNOWLEDGE_CHANGELOG") or PROJECT_ROOT / "var" / "knowledge-changes.jsonl"),
+            changelog_file=Path(env.get("KNOWLEDGE_CHANGELOG") or PROJECT_ROOT / "var" / "knowledge" / "changes.jsonl"),
             retrain_accuracy_margin=_number(env, "RETRAIN_ACCURACY_MARGIN", 0.02),
         )
 

@@ -1,0 +1,220 @@
+"""Editor pages: search and change the knowledge base, preview what the model picks, see and undo changes.
+
+Only editors and admins get in. Every change goes through ``knowledge.editing``:
+validated first, written atomically, logged with the editor and the old and new
+values. An answer is live on the next message; phrasing changes need a retrain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, file
+from sanic.response import json as json_response
+
+from bot.console.auth import guard
+from bot.rasa import RasaUnavailable
+from knowledge import Faq
+from knowledge.changelog import Change
+from knowledge.editing import EditRefused, KnowledgeEditor
+
+PAGES = Path(__file__).resolve().parent.parent / "static" / "editor"
+EDITOR_ROLES = ("editor", "admin")
+MAX_FIELD = 5000
+
+
+class BadEdit(ValueError):
+    """A request body the editor API can't use."""
+
+
+def editor_blueprint() -> Blueprint:
+    """Routes of the editor pages and their API."""
+    editor = Blueprint("editor")
+
+    @editor.get("/editor")
+    @guard(EDITOR_ROLES)
+    async def page(_: Request) -> HTTPResponse:
+        return await file(PAGES / "index.html")
+
+    @editor.get("/editor/static/<name:[a-z]+\\.(?:js|css)>")
+    async def asset(_: Request, name: str) -> HTTPResponse:
+        return await file(PAGES / name)
+
+    @editor.get("/editor/api/faqs")
+    @guard(EDITOR_ROLES)
+    async def search(request: Request) -> HTTPResponse:
+        found = _editor(request).search(str(request.args.get("q") or ""), _language(request))
+        return json_response([_summary(faq) for faq in found])
+
+    @editor.get("/editor/api/faqs/<faq_id:str>")
+    @guard(EDITOR_ROLES)
+    async def show(request: Request, faq_id: str) -> HTTPResponse:
+        faq = _editor(request).get(_language(request), faq_id)
+        if faq is None:
+            return json_response({"error": f"no FAQ '{faq_id}'"}, status=404)
+        return json_response(asdict(faq))
+
+    @editor.post("/editor/api/faqs/<faq_id:str>/answer")
+    @guard(EDITOR_ROLES)
+    async def edit_answer(request: Request, faq_id: str) -> HTTPResponse:
+        answer = _field(request, "answer")
+        return await _apply(request, lambda e, who: e.edit_answer(who, _language(request), faq_id, answer))
+
+    @editor.post("/editor/api/faqs")
+    @guard(EDITOR_ROLES)
+    async def add_faq(request: Request) -> HTTPResponse:
+        body = _body(request)
+        phrasings = body.get("phrasings")
+        if not isinstance(phrasings, list):
+            raise BadEdit("phrasings must be a list of questions")
+        return await _apply(
+            request,
+            lambda e, who: e.add_faq(
+                who,
+                _language(request),
+                _field(request, "topic"),
+                _field(request, "id"),
+                _field(request, "question"),
+                _field(request, "answer"),
+                [str(p) for p in phrasings],
+            ),
+        )
+
+    @editor.post("/editor/api/faqs/<faq_id:str>/phrasings")
+    @guard(EDITOR_ROLES)
+    async def add_phrasing(request: Request, faq_id: str) -> HTTPResponse:
+        text = _field(request, "text")
+        return await _apply(request, lambda e, who: e.add_phrasing(who, _language(request), faq_id, text))
+
+    @editor.post("/editor/api/faqs/<faq_id:str>/phrasings/remove")
+    @guard(EDITOR_ROLES)
+    async def remove_phrasing(request: Request, faq_id: str) -> HTTPResponse:
+        text = _field(request, "text")
+        return await _apply(request, lambda e, who: e.remove_phrasing(who, _language(request), faq_id, text))
+
+    @editor.post("/editor/api/faqs/<faq_id:str>/phrasings/move")
+    @guard(EDITOR_ROLES)
+    async def move_phrasing(request: Request, faq_id: str) -> HTTPResponse:
+        text, target = _field(request, "text"), _field(request, "to")
+        return await _apply(request, lambda e, who: e.move_phrasing(who, _language(request), text, faq_id, target))
+
+    @editor.post("/editor/api/faqs/<faq_id:str>/retire")
+    @guard(EDITOR_ROLES)
+    async def retire(request: Request, faq_id: str) -> HTTPResponse:
+        return await _apply(request, lambda e, who: e.retire_faq(who, _language(request), faq_id))
+
+    @editor.get("/editor/api/changes")
+    @guard(EDITOR_ROLES)
+    async def changes(request: Request) -> HTTPResponse:
+        return json_response([asdict(change) for change in _editor(request).changes()])
+
+    @editor.post("/editor/api/changes/<change_id:str>/rollback")
+    @guard(EDITOR_ROLES)
+    async def rollback(request: Request, change_id: str) -> HTTPResponse:
+        return await _apply(request, lambda e, who: e.rollback(who, change_id))
+
+    @editor.get("/editor/api/preview")
+    @guard(EDITOR_ROLES)
+    async def preview(request: Request) -> HTTPResponse:
+        question = str(request.args.get("q") or "").strip()[:MAX_FIELD]
+        if not question:
+            return json_response({"error": "type a question to preview"}, status=400)
+        try:
+            parsed = await request.app.ctx.rasa.parse(question)
+        except RasaUnavailable:
+            return json_response({"error": "The assistant is not reachable for a preview right now."}, status=503)
+        return json_response(preview_of(parsed))
+
+    @editor.get("/editor/api/training")
+    @guard(EDITOR_ROLES)
+    async def training_status(request: Request) -> HTTPResponse:
+        store = request.app.ctx.training
+        return json_response({**(await store.state()), "log": await store.lines()})
+
+    @editor.post("/editor/api/training")
+    @guard(EDITOR_ROLES)
+    async def retrain(request: Request) -> HTTPResponse:
+        outcome = await request.app.ctx.trainer.request(request.ctx.session.user)
+        return json_response({"training": outcome}, status=202)
+
+    @editor.exception(EditRefused)
+    async def refused(request: Request, error: EditRefused) -> HTTPResponse:
+        return json_response(
+            {"error": "The change was refused; nothing was saved.", "reasons": error.errors}, status=422
+        )
+
+    @editor.exception(BadEdit)
+    async def bad_edit(request: Request, error: BadEdit) -> HTTPResponse:
+        return json_response({"error": str(error)}, status=400)
+
+    return editor
+
+
+def preview_of(parsed: dict[str, Any]) -> dict[str, Any]:
+    """What the live model makes of a question: intent, chosen FAQ with confidence, and the runner-up."""
+    intent = parsed.get("intent") or {}
+    ranking = ((parsed.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
+    faqs = [
+        {
+            "faq_id": str(r.get("intent_response_key", "")).split("/", 1)[-1],
+            "confidence": round(r.get("confidence", 0), 3),
+        }
+        for r in ranking[:2]
+    ]
+    return {
+        "intent": intent.get("name"),
+        "intent_confidence": round(float(intent.get("confidence") or 0), 3),
+        "faq": faqs[0] if faqs and intent.get("name") == "faq" else None,
+        "runner_up": faqs[1] if len(faqs) > 1 else None,
+    }
+
+
+async def _apply(request: Request, operation: Any) -> HTTPResponse:
+    """Runs an edit off the event loop (it validates and writes files); phrasing changes start a retrain."""
+    editor = request.ctx.session.user
+    change: Change = await asyncio.to_thread(operation, _editor(request), editor)
+    training = await request.app.ctx.trainer.request(editor) if change.needs_training else None
+    return json_response({**asdict(change), "training": training})
+
+
+def _editor(request: Request) -> KnowledgeEditor:
+    editor: KnowledgeEditor = request.app.ctx.editor
+    return editor
+
+
+def _language(request: Request) -> str:
+    return str(request.args.get("language") or "en")
+
+
+def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError as error:
+        raise BadEdit("the request body is not JSON") from error
+    if not isinstance(body, dict):
+        raise BadEdit("the request body must be a JSON object")
+    return body
+
+
+def _field(request: Request, name: str) -> str:
+    value = str(_body(request).get(name) or "").strip()
+    if not value:
+        raise BadEdit(f"'{name}' is empty")
+    if len(value) > MAX_FIELD:
+        raise BadEdit(f"'{name}' is longer than {MAX_FIELD} characters")
+    return value
+
+
+def _summary(faq: Faq) -> dict[str, Any]:
+    return {
+        "id": faq.id,
+        "topic": faq.topic,
+        "language": faq.language,
+        "question": faq.question,
+        "phrasings": len(faq.phrasings),
+    }

@@ -1,0 +1,117 @@
+/* Maru knowledge-base editor. Texts from the knowledge files are inserted with textContent only. */
+(function () {
+  "use strict";
+  var me = null;
+  var current = null;
+
+  function $(id) { return document.getElementById(id); }
+  function make(tag, text) { var node = document.createElement(tag); if (text !== undefined) node.textContent = String(text); return node; }
+  function button(label, onClick) { var b = make("button", label); b.type = "button"; b.addEventListener("click", onClick); return b; }
+
+  function api(path, body) {
+    var options = { credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRF-Token": me ? me.csrf : "" } };
+    if (body !== undefined) { options.method = "POST"; options.body = JSON.stringify(body); }
+    return fetch(path, options).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.status === 401) window.location = "/console/login";
+        if (!response.ok) { var error = new Error(data.error || "request failed"); error.reasons = data.reasons || []; throw error; }
+        return data;
+      });
+    });
+  }
+
+  function report(text, reasons) {
+    $("status").textContent = text || "";
+    var list = $("reasons"); list.textContent = "";
+    (reasons || []).forEach(function (r) { list.appendChild(make("li", r)); });
+  }
+
+  function fail(error) { report(error.message, error.reasons); }
+
+  function search() {
+    api("/editor/api/faqs?q=" + encodeURIComponent($("search").value)).then(function (faqs) {
+      var list = $("results"); list.textContent = "";
+      faqs.forEach(function (f) {
+        var item = make("li", f.id + " · " + f.question);
+        item.addEventListener("click", function () { open(f.id); });
+        list.appendChild(item);
+      });
+    }).catch(fail);
+  }
+
+  function open(id) {
+    api("/editor/api/faqs/" + encodeURIComponent(id)).then(function (faq) {
+      current = faq;
+      $("detail").hidden = false;
+      $("faq-title").textContent = faq.question;
+      $("faq-meta").textContent = faq.id + " · " + faq.topic + " · " + faq.language + " · " + faq.phrasings.length + " phrasings";
+      $("answer").value = faq.answer;
+      var list = $("phrasings"); list.textContent = "";
+      faq.phrasings.forEach(function (p) {
+        var item = make("li"); item.appendChild(make("span", p));
+        item.appendChild(button("Remove", function () { change("/phrasings/remove", { text: p }, "Phrasing removed; it takes effect after retraining."); }));
+        list.appendChild(item);
+      });
+    }).catch(fail);
+  }
+
+  function change(suffix, body, done) {
+    api("/editor/api/faqs/" + encodeURIComponent(current.id) + suffix, body)
+      .then(function () { report(done); open(current.id); loadChanges(); })
+      .catch(fail);
+  }
+
+  function loadChanges() {
+    api("/editor/api/changes").then(function (changes) {
+      var list = $("changes"); list.textContent = "";
+      changes.slice(0, 20).forEach(function (c) {
+        var item = make("li", new Date(c.ts * 1000).toLocaleString() + " · " + c.editor + " · " + c.operation + " · " + c.faq_id + " ");
+        item.appendChild(button("Roll back", function () {
+          api("/editor/api/changes/" + c.id + "/rollback", {}).then(function () { report("Rolled back."); loadChanges(); }).catch(fail);
+        }));
+        list.appendChild(item);
+      });
+    }).catch(fail);
+  }
+
+  function loadTraining() {
+    api("/editor/api/training").then(function (t) {
+      $("training-progress").value = Number(t.progress || 0);
+      var text = t.state ? "Training: " + t.state : "No training yet";
+      if (t.accuracy_after) text += " · FAQ accuracy " + Math.round(t.accuracy_before * 1000) / 10 + "% → " + Math.round(t.accuracy_after * 1000) / 10 + "%";
+      if (t.error) text += " · " + t.error;
+      $("training-state").textContent = text;
+      $("training-log").textContent = (t.log || []).slice(-30).join("\n");
+    }).catch(function () { /* the status is informative only */ });
+  }
+
+  function start() {
+    api("/console/api/me").then(function (data) {
+      me = data;
+      $("who").textContent = data.display_name + " (" + data.role + ")";
+      $("search-form").addEventListener("submit", function (e) { e.preventDefault(); search(); });
+      $("save-answer").addEventListener("click", function () { change("/answer", { answer: $("answer").value }, "Saved. The new answer is live."); });
+      $("retire").addEventListener("click", function () { if (window.confirm("Retire this FAQ?")) change("/retire", {}, "Retired."); });
+      $("phrasing-form").addEventListener("submit", function (e) {
+        e.preventDefault();
+        change("/phrasings", { text: $("new-phrasing").value }, "Phrasing added; it takes effect after retraining.");
+        $("new-phrasing").value = "";
+      });
+      $("preview-form").addEventListener("submit", function (e) {
+        e.preventDefault();
+        api("/editor/api/preview?q=" + encodeURIComponent($("preview").value)).then(function (p) {
+          var text = "Intent " + p.intent + " (" + Math.round(p.intent_confidence * 100) + "%)";
+          if (p.faq) text += " · FAQ " + p.faq.faq_id + " (" + Math.round(p.faq.confidence * 100) + "%)";
+          if (p.runner_up) text += " · runner-up " + p.runner_up.faq_id + " (" + Math.round(p.runner_up.confidence * 100) + "%)";
+          $("preview-result").textContent = text;
+        }).catch(fail);
+      });
+      search();
+      loadChanges();
+      loadTraining();
+      setInterval(loadTraining, 2000);
+    });
+  }
+
+  start();
+})();
