@@ -217,8 +217,13 @@ class FaqClassifier(SentenceLinearClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Adds the retrieval intent to the shared defaults."""
-        return {**SentenceLinearClassifier.get_default_config(), "retrieval_intent": "faq", "ranking_length": 5}
+        """Adds the retrieval intent, and whether its intent confidence becomes the answer's, to the defaults."""
+        return {
+            **SentenceLinearClassifier.get_default_config(),
+            "retrieval_intent": "faq",
+            "ranking_length": 5,
+            "joint_confidence": False,
+        }
 
     def _training_examples(self, training_data: TrainingData) -> list[tuple[Message, str]]:
         intent = self._config["retrieval_intent"]
@@ -243,6 +248,25 @@ class FaqClassifier(SentenceLinearClassifier):
             "ranking": [{"id": i, "confidence": c, "intent_response_key": k} for i, (k, c) in enumerate(ranking)],
         }
         message.set("response_selector", selector, add_to_output=True)
+        if self._config["joint_confidence"]:
+            self._rescore_retrieval_intent(message, confidence)
+
+    def _rescore_retrieval_intent(self, message: Message, faq_confidence: float) -> None:
+        """P(faq) becomes P(faq and this FAQ), so the fallback threshold judges the answer actually given.
+
+        A question unlike every FAQ is still "a question", so the intent classifier calls it faq with
+        confidence; the FAQ classifier is the one that is unsure (docs/nlu.md, out-of-scope detection).
+        """
+        intent = self._config["retrieval_intent"]
+        ranking = [
+            {**r, "confidence": r["confidence"] * faq_confidence} if r["name"] == intent else r
+            for r in message.get(INTENT_RANKING_KEY) or []
+        ]
+        if not ranking:
+            return
+        ranking.sort(key=lambda r: -r["confidence"])
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        message.set(INTENT, {"name": ranking[0]["name"], "confidence": ranking[0]["confidence"]}, add_to_output=True)
 
 
 def fit_linear_model(

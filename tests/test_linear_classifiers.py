@@ -142,3 +142,42 @@ def test_ngrams_can_be_left_out() -> None:
     features = SentenceFeatures.fit([with_counts(embedded("a", "greet", 0.0), [1.0, 1.0])], 1.0, ngrams=False)
     assert features.origins == []
     assert features.transform([with_counts(embedded("b", "greet", 0.0), [1.0, 0.0])]).shape == (1, 3)
+
+
+def test_joint_confidence_makes_the_faq_intent_as_sure_as_its_answer(
+    tmp_path: Path, training_data: TrainingData
+) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("faq")
+    config = {**FaqClassifier.get_default_config(), "joint_confidence": True}
+    FaqClassifier.create(config, storage, resource, context()).train(training_data)
+    loaded = FaqClassifier.load(config, storage, resource, context())
+    message = embedded("how long do I have to send it back", "faq/returns_window", 0.0)
+    message.set("intent", {"name": "faq", "confidence": 0.9})
+    message.set("intent_ranking", [{"name": "faq", "confidence": 0.9}, {"name": "greet", "confidence": 0.1}])
+
+    [message] = loaded.process([message])
+    answer = message.get("response_selector")["faq"]["response"]["confidence"]
+    assert message.get("intent_ranking") == [
+        {"name": "faq", "confidence": 0.9 * answer},
+        {"name": "greet", "confidence": 0.1},
+    ]
+    assert message.get("intent") == {"name": "faq", "confidence": 0.9 * answer}
+
+
+def test_joint_confidence_can_put_another_intent_first(tmp_path: Path, training_data: TrainingData) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("faq")
+    config = {**FaqClassifier.get_default_config(), "joint_confidence": True}
+    FaqClassifier.create(config, storage, resource, context()).train(training_data)
+    loaded = FaqClassifier.load(config, storage, resource, context())
+    message = Message.build(text="halfway between two FAQs")
+    message.add_features(Features(np.array([[0.5, 0.5, 0.0]]), "sentence", "text", "encoder"))
+    message.set("intent_ranking", [{"name": "faq", "confidence": 0.55}, {"name": "greet", "confidence": 0.45}])
+
+    [message] = loaded.process([message])
+    answer = message.get("response_selector")["faq"]["response"]["confidence"]
+    assert answer < 0.6
+    assert message.get("intent_ranking") == [
+        {"name": "greet", "confidence": 0.45},
+        {"name": "faq", "confidence": 0.55 * answer},
+    ]
+    assert message.get("intent") == {"name": "greet", "confidence": 0.45}

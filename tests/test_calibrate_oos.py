@@ -1,0 +1,78 @@
+from pathlib import Path
+
+from knowledge import KnowledgeBase
+from scripts.calibrate_oos import OOS_DIR, Case, Parse, choose, decide, examples, score, split_half, to_parse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FAQ = Parse((("faq", 0.8), ("greet", 0.15)), "returns_window")
+
+
+def test_split_alternates_within_each_label_whatever_the_input_order() -> None:
+    cases = [Case(f"hello {i}", "greet") for i in range(5)] + [Case("bye", "goodbye")]
+    validation, test = split_half(cases)
+    assert (len(validation), len(test)) == (3, 3)
+    assert [c.intent for c in validation + test].count("greet") == 5
+    assert split_half(reversed(cases)) == (validation, test)
+    assert {c.intent for c in validation} == {"goodbye", "greet"}
+
+
+def test_to_parse_drops_the_fallback_entry() -> None:
+    parsed = {
+        "intent_ranking": [
+            {"name": "nlu_fallback", "confidence": 0.4},
+            {"name": "faq", "confidence": 0.35},
+            {"name": "greet", "confidence": 0.3},
+        ],
+        "response_selector": {"faq": {"response": {"intent_response_key": "faq/returns_window"}}},
+    }
+    assert to_parse(parsed) == Parse((("faq", 0.35), ("greet", 0.3)), "returns_window")
+
+
+def test_decide_rejects_out_of_scope_low_confidence_and_close_calls() -> None:
+    assert decide(FAQ, threshold=0.5, margin=0.3) == ("faq", "returns_window")
+    assert decide(FAQ, threshold=0.85, margin=0.0) == ("out_of_scope", None)
+    assert decide(FAQ, threshold=0.0, margin=0.7) == ("out_of_scope", None)
+    assert decide(Parse((("out_of_scope", 0.9), ("faq", 0.1))), 0.0, 0.0) == ("out_of_scope", None)
+    assert decide(Parse((("greet", 0.9), ("faq", 0.1)), "returns_window"), 0.0, 0.0) == ("greet", None)
+
+
+def test_score_counts_the_right_answer_and_rejected_out_of_scope() -> None:
+    cases = [
+        Case("can I send it back", "faq", "returns_window"),
+        Case("how much is delivery", "faq", "shipping_cost"),
+        Case("hi", "greet"),
+        Case("weather?", "out_of_scope"),
+    ]
+    parses = [FAQ, FAQ, Parse((("greet", 0.55), ("faq", 0.45))), Parse((("faq", 0.6), ("greet", 0.4)), "x")]
+    assert score(cases, parses, 0.0, 0.0).__dict__ == {
+        "intent_accuracy": 1.0,
+        "answer_accuracy": 0.6667,
+        "oos_recall": 0.0,
+        "in_scope": 3,
+        "out_of_scope": 1,
+    }
+    strict = score(cases, parses, 0.7, 0.0)
+    assert (strict.intent_accuracy, strict.answer_accuracy, strict.oos_recall) == (0.6667, 0.3333, 1.0)
+
+
+def test_choose_takes_the_lowest_threshold_that_separates_the_cases() -> None:
+    cases = [Case("a", "greet"), Case("b", "out_of_scope")]
+    parses = [Parse((("greet", 0.9), ("faq", 0.1))), Parse((("greet", 0.5), ("faq", 0.42)))]
+    assert choose(cases, parses) == (0.0, 0.1)
+
+
+def test_out_of_scope_sets_are_disjoint_from_each_other_and_from_training() -> None:
+    validation, test = (
+        {text.lower() for _, text in examples(OOS_DIR / f"out_of_scope_{split}.yml")}
+        for split in ("validation", "test")
+    )
+    training = {text.lower() for path in (ROOT / "data" / "nlu").glob("*.yml") for _, text in examples(path)}
+    faqs = KnowledgeBase.load(ROOT / "data" / "knowledge").faqs("en")
+    training |= {text.lower() for faq in faqs for text in faq.phrasings}
+    held_out = {text.lower() for faq in faqs for text in faq.held_out}
+    held_out |= {text.lower() for _, text in examples(ROOT / "tests" / "nlu" / "core_held_out.yml")}
+    assert len(validation) >= 100
+    assert len(test) >= 100
+    assert not validation & test
+    assert not (validation | test) & (training | held_out)
