@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.redaction import redact
 from bot.store.activity import ActivityStore
 from bot.store.feedback import FeedbackStore, Scope
 from bot.store.handoffs import Handoff
@@ -34,7 +35,8 @@ class Analytics:
         action = str(reply.get("utter_action") or "")
         scope = Scope(conversation, channel, str(reply.get("language") or DEFAULT_LANGUAGE), self.clock())
         if action in NOT_UNDERSTOOD:
-            await self.feedback.unanswered(scope, question)
+            # Customer text reaches editors: the inbox only ever holds the redacted form.
+            await self.feedback.unanswered(scope, redact(question))
         elif action.startswith(EMPATHY_PREFIX):
             await self.feedback.frustration(scope, action.removeprefix(EMPATHY_PREFIX))
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,17 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, file
 from sanic.response import json as json_response
 
+from bot.console.assist import suggestions
 from bot.console.auth import guard
+from bot.editor.inbox import group_questions
 from bot.rasa import RasaUnavailable
+from bot.store.feedback import STORE_TIMEZONE
+from bot.store.inbox import InboxStore
 from knowledge import Faq
 from knowledge.changelog import Change
 from knowledge.editing import EditRefused, KnowledgeEditor
 
+INBOX_DAYS, INBOX_READ, INBOX_GROUPS = 30, 500, 30
 PAGES = Path(__file__).resolve().parent.parent / "static" / "editor"
 EDITOR_ROLES = ("editor", "admin")
 MAX_FIELD = 5000
@@ -130,6 +136,26 @@ def editor_blueprint() -> Blueprint:
             return json_response({"error": "The assistant is not reachable for a preview right now."}, status=503)
         return json_response(preview_of(parsed))
 
+    @editor.get("/editor/api/inbox")
+    @guard(EDITOR_ROLES)
+    async def inbox(request: Request) -> HTTPResponse:
+        ctx = request.app.ctx
+        language = _language(request)
+        today = datetime.now(STORE_TIMEZONE).date()
+        days = [today - timedelta(days=n) for n in range(INBOX_DAYS)]
+        questions = await ctx.analytics.feedback.top_unanswered(days, ["web", "telegram"], [language], INBOX_READ)
+        groups = group_questions(questions, await InboxStore(ctx.redis).dismissed())[:INBOX_GROUPS]
+        return json_response([{**asdict(g), "suggestions": await _suggestions(request, g.text)} for g in groups])
+
+    @editor.post("/editor/api/inbox/dismiss")
+    @guard(EDITOR_ROLES)
+    async def dismiss(request: Request) -> HTTPResponse:
+        texts = _body(request).get("texts")
+        if not isinstance(texts, list) or not texts:
+            raise BadEdit("'texts' must list the wordings to dismiss")
+        await InboxStore(request.app.ctx.redis).dismiss([str(t)[:MAX_FIELD] for t in texts])
+        return json_response({"ok": True})
+
     @editor.get("/editor/api/training")
     @guard(EDITOR_ROLES)
     async def training_status(request: Request) -> HTTPResponse:
@@ -172,6 +198,15 @@ def preview_of(parsed: dict[str, Any]) -> dict[str, Any]:
         "faq": faqs[0] if faqs and intent.get("name") == "faq" else None,
         "runner_up": faqs[1] if len(faqs) > 1 else None,
     }
+
+
+async def _suggestions(request: Request, question: str) -> list[dict[str, Any]]:
+    """The FAQs the live model would pick for an unanswered question (none while Rasa is unreachable)."""
+    try:
+        parsed = await request.app.ctx.rasa.parse(question)
+    except RasaUnavailable:
+        return []
+    return suggestions(parsed, request.app.ctx.knowledge.current(), _language(request))
 
 
 async def _apply(request: Request, operation: Any) -> HTTPResponse:

@@ -85,6 +85,41 @@
     }).catch(function () { /* the status is informative only */ });
   }
 
+  function loadInbox() {
+    api("/editor/api/inbox").then(function (groups) {
+      var list = $("inbox"); list.textContent = "";
+      groups.forEach(function (g) {
+        var item = make("li"); item.appendChild(make("strong", g.text + " (" + g.count + "×)"));
+        if (g.variants.length) item.appendChild(make("p", "Also: " + g.variants.join(" · "))).className = "variants";
+        var wordings = [g.text].concat(g.variants);
+        g.suggestions.forEach(function (s) {
+          item.appendChild(button("Add as phrasing of " + s.faq_id, function () {
+            api("/editor/api/faqs/" + encodeURIComponent(s.faq_id) + "/phrasings", { text: g.text })
+              .then(function () { return api("/editor/api/inbox/dismiss", { texts: wordings }); })
+              .then(function () { report("Added to " + s.faq_id + "; it takes effect after retraining."); loadInbox(); loadChanges(); })
+              .catch(fail);
+          }));
+        });
+        item.appendChild(button("New FAQ from it", function () {
+          $("new-question").value = g.text; $("new-phrasings").value = wordings.join("\n"); $("new-topic").focus();
+        }));
+        item.appendChild(button("Dismiss", function () {
+          api("/editor/api/inbox/dismiss", { texts: wordings }).then(loadInbox).catch(fail);
+        }));
+        list.appendChild(item);
+      });
+    }).catch(fail);
+  }
+
+  function addFaq(event) {
+    event.preventDefault();
+    var phrasings = $("new-phrasings").value.split("\n").map(function (p) { return p.trim(); }).filter(Boolean);
+    api("/editor/api/faqs", { topic: $("new-topic").value, id: $("new-id").value, question: $("new-question").value,
+      answer: $("new-answer").value, phrasings: phrasings })
+      .then(function () { report("FAQ added; customers get it after retraining."); loadChanges(); loadInbox(); })
+      .catch(fail);
+  }
+
   function start() {
     api("/console/api/me").then(function (data) {
       me = data;
@@ -106,8 +141,10 @@
           $("preview-result").textContent = text;
         }).catch(fail);
       });
+      $("new-faq").addEventListener("submit", addFaq);
       search();
       loadChanges();
+      loadInbox();
       loadTraining();
       setInterval(loadTraining, 2000);
     });
