@@ -33,8 +33,11 @@ user: ## Create a console user: make user NAME=mina ROLE=agent|editor|admin DISP
 bench-nlu: ## Benchmark the config.yml NLU pipeline on a public data set (DATASET=path, default BANKING77)
 	@source scripts/lib.sh && python -m scripts.bench_nlu $(DATASET) --name project_pipeline
 
+calibrate-oos: ## Choose the out-of-scope threshold/margin on validation, report the test split (needs `make train`)
+	@source scripts/lib.sh && python -m scripts.calibrate_oos
+
 constraints: ## Re-pin constraints.txt from the current .venv
 	@source scripts/lib.sh && { echo "# Pinned versions of every package in .venv. Regenerate with: make constraints"; \
 	  echo "setuptools==70.3.0"; pip freeze --exclude-editable | grep -v '^setuptools=='; } > constraints.txt
 
-.PHONY: help setup run test lint train validate bench bench-nlu user constraints
+.PHONY: help setup run test lint train validate bench bench-nlu calibrate-oos user constraints
