@@ -26,8 +26,8 @@ from bot.store.training import TrainingStore
 
 logger = logging.getLogger(__name__)
 LIVE_MODEL = "maru.tar.gz"
-# Components Rasa announces while training this project's config (for the progress bar).
-TRAINING_STEPS = 14
+# Components Rasa reports as trained in a full training of this project's config (for the progress bar).
+TRAINING_STEPS = 10
 # Longer than a gateway's ordinary wait for Rasa, so messages already on their way finish first.
 SWAP_GRACE_SECONDS = 5.0
 
