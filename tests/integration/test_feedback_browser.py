@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from bot.texts import Texts
 from tests.integration.stack import ROOT, Stack
+from tests.integration.test_console_browser import log_out
 from tests.integration.test_widget_browser import open_chat, send
 
 pytestmark = pytest.mark.integration
@@ -84,5 +85,6 @@ def test_thumbs_down_rating_follow_up_and_dashboard(stack: Stack, browser: Brows
     dashboard.wait_for_function("document.getElementById('chart-csat').naturalWidth > 0", timeout=15_000)
     assert dashboard.locator("#comments img").count() == 0
     assert dialogs == []
+    log_out(agent, stack)  # the agent goes offline at once, for the tests that count agents
     for context in (editor, agent.context, customer.context):
         context.close()

@@ -19,6 +19,7 @@ from bot.channels.web_client import WebCustomer
 from bot.console.client import ConsoleAgent
 from bot.store.callbacks import Callback, CallbackStore
 from bot.store.handoffs import HANDLING_TIMES
+from bot.store.presence import ONLINE
 from bot.store.users import UserStore
 from bot.texts import Texts
 from tests.integration.stack import RASA_TOKEN, ROOT, Stack, free_port, wait_until
@@ -46,7 +47,13 @@ def gateway_b(stack: Stack) -> Iterator[str]:
 
 
 @pytest.fixture
-async def mina(stack: Stack, users: None, gateway_b: str) -> AsyncIterator[ConsoleAgent]:
+def nobody_online(stack: Stack) -> None:
+    """No console from an earlier test still counts as an agent online (presence lasts 30 s)."""
+    redis.Redis.from_url(stack.redis_url).delete(ONLINE)
+
+
+@pytest.fixture
+async def mina(stack: Stack, users: None, gateway_b: str, nobody_online: None) -> AsyncIterator[ConsoleAgent]:
     agent = ConsoleAgent(gateway_b)
     await agent.login("mina", PASSWORD)
     yield agent
@@ -197,7 +204,7 @@ async def test_telegram_customers_are_handed_off_and_hear_the_agent(
     assert rating["text"] == text_of("utter_csat_question_agent", agent="Mina")
 
 
-async def test_with_nobody_online_a_callback_is_offered(stack: Stack, users: None) -> None:
+async def test_with_nobody_online_a_callback_is_offered(stack: Stack, users: None, nobody_online: None) -> None:
     customer = WebCustomer(stack.gateway_url)
     turn = await ask_for_a_person(customer)
     offer = turn[-1]
