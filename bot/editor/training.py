@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.rasa import RasaClient, RasaUnavailable
+from bot.rasa import RasaClient
 from bot.store.training import TrainingStore
 
 logger = logging.getLogger(__name__)
@@ -78,9 +78,11 @@ class Trainer:
             await self.store.update(state="swapping", progress=95)
             await self._swap(candidate)
             await self.store.update(state="done", progress=100, finished=time.time())
-        except (TrainingFailed, RasaUnavailable, OSError) as error:
+        except Exception as error:
+            # Whatever went wrong, the job must end and the editor page must show why.
+            logger.exception("retraining failed")
             await self.store.log(f"FAILED: {error}")
-            await self.store.update(state="failed", error=str(error), finished=time.time())
+            await self.store.update(state="failed", error=str(error) or type(error).__name__, finished=time.time())
 
     async def _train(self) -> Path:
         out = self.project_root / "var" / "candidates"

@@ -11,16 +11,13 @@ import pytest
 import yaml
 from redis.asyncio import Redis
 
-from bot.channels.web_client import WebCustomer
 from bot.editor.training import Trainer
 from bot.rasa import RasaClient
 from bot.settings import Secret
 from bot.store.training import TrainingStore
-from bot.texts import Texts
 from tests.integration.stack import MODEL, RASA_TOKEN, ROOT, Stack
 
 pytestmark = pytest.mark.integration
-TEXTS = Texts.load(ROOT / "domain.yml")
 PROJECT_PARTS = ("actions", "addons", "frustration", "knowledge", "scripts", "data")
 PROJECT_FILES = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml")
 
@@ -77,39 +74,3 @@ async def wait_for_outcome(store: TrainingStore) -> dict[str, str]:
             return state
         await asyncio.sleep(1)
     raise TimeoutError("the training job did not finish in 15 minutes")
-
-
-async def chat_until(stack: Stack, done: asyncio.Event) -> list[str]:
-    """A customer asking FAQs over and over; returns every reply text."""
-    customer = WebCustomer(stack.gateway_url)
-    await customer.connect()
-    texts: list[str] = []
-    while not done.is_set():
-        texts += [m["text"] for m in await customer.say("what do you charge for postage", timeout=120)]
-    await customer.close()
-    return texts
-
-
-async def test_a_checked_model_is_swapped_in_while_customers_chat(stack: Stack, tmp_path: Path) -> None:
-    models = tmp_path / "models"
-    models.mkdir()
-    shutil.copy(MODEL, models / "maru.tar.gz")
-    redis = Redis.from_url(stack.redis_url)
-    store = TrainingStore(redis)
-    before = await model_id(stack)
-    done = asyncio.Event()
-    chatting = asyncio.create_task(chat_until(stack, done))
-    async with httpx.AsyncClient() as http:
-        rasa = RasaClient(http, stack.rasa_url, Secret(RASA_TOKEN), 10)
-        trainer = Trainer(store, rasa, ROOT, models, accuracy_margin=0.02, owner="test")
-        assert await trainer.request("dara") == "started"
-        state = await wait_for_outcome(store)
-    done.set()
-    replies = await chatting
-    assert state["state"] == "done", state.get("error")
-    assert await model_id(stack) != before
-    assert (models / "maru.tar.gz").read_bytes() != MODEL.read_bytes()
-    assert len(replies) >= 4
-    unavailable = TEXTS.get("utter_gateway_unavailable")
-    assert unavailable not in replies
-    await redis.close()
