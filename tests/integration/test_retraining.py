@@ -58,6 +58,7 @@ async def test_a_model_trained_on_broken_data_is_refused(stack: Stack, tmp_path:
         trainer = Trainer(store, rasa, project, models, accuracy_margin=0.02, owner="test")
         assert await trainer.request("dara") == "started"
         state = await wait_for_outcome(store)
+        await wait_for_the_lock(store)  # the job's task has finished before the test's loop closes
     assert state["state"] == "failed"
     assert state["error"].startswith("refused: FAQ accuracy on held-out phrasings would drop from")
     assert float(state["accuracy_after"]) < float(state["accuracy_before"]) - 0.02
@@ -74,3 +75,13 @@ async def wait_for_outcome(store: TrainingStore) -> dict[str, str]:
             return state
         await asyncio.sleep(1)
     raise TimeoutError("the training job did not finish in 15 minutes")
+
+
+async def wait_for_the_lock(store: TrainingStore) -> None:
+    """Waits until the job has released the training lock."""
+    for _ in range(120):
+        if await store.claim("test"):
+            await store.release()
+            return
+        await asyncio.sleep(0.5)
+    raise TimeoutError("the training job kept its lock")
