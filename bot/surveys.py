@@ -25,7 +25,7 @@ from bot.store.feedback import FeedbackStore, Scope
 from bot.store.followups import FollowUp, FollowUpStore, Kudos
 from bot.store.handoffs import Handoff
 from bot.store.surveys import Survey, SurveyStore
-from bot.store.transcripts import TranscriptStore
+from bot.store.transcripts import Entry, TranscriptStore
 from bot.support import SupportConfig
 from bot.texts import DEFAULT_LANGUAGE, Texts
 from knowledge import KnowledgeRepository
@@ -206,7 +206,7 @@ class Surveys:
     async def _rate_answer(self, conversation: str, channel: str, rest: str) -> list[dict[str, Any]]:
         message_id, _, direction = rest.partition(":")
         entries = await self.transcripts.read(conversation, 200)
-        answer = next((e for e in entries if e.meta.get("message_id") == message_id and e.meta.get("faq_id")), None)
+        answer = answer_in(entries, message_id)
         if answer is None or direction not in ("up", "down"):
             raise RatingRefused("utter_rating_refused")
         language = str(answer.meta.get("language") or DEFAULT_LANGUAGE)
@@ -232,7 +232,7 @@ class Surveys:
 
     async def _other_answers(self, conversation: str, channel: str, message_id: str) -> list[dict[str, Any]]:
         entries = await self.transcripts.read(conversation, 200)
-        answer = next((e for e in entries if e.meta.get("message_id") == message_id and e.meta.get("faq_id")), None)
+        answer = answer_in(entries, message_id)
         if answer is None:
             raise RatingRefused("utter_rating_refused")
         language = str(answer.meta.get("language") or DEFAULT_LANGUAGE)
@@ -330,3 +330,8 @@ class Surveys:
         tomorrow = datetime.fromtimestamp(self.clock(), self.support.timezone) + timedelta(days=1)
         start = datetime.combine(tomorrow.date(), self.config.check_in_hour, self.support.timezone)
         return self.support.next_opening(start).timestamp()
+
+
+def answer_in(entries: list[Entry], message_id: str) -> Entry | None:
+    """The knowledge-base answer with this message id in a transcript, if it is there."""
+    return next((e for e in entries if e.meta.get("message_id") == message_id and e.meta.get("faq_id")), None)

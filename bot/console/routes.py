@@ -35,6 +35,7 @@ from bot.console.auth import (
 from bot.console.canned import canned_replies
 from bot.handoff import Desk, DeskError, language_of
 from bot.rasa import RasaUnavailable
+from bot.request_body import json_object
 from bot.store.limits import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -259,13 +260,7 @@ class InvalidInput(ValueError):
 
 
 def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError as error:
-        raise InvalidInput("the request body is not JSON") from error
-    if not isinstance(body, dict):
-        raise InvalidInput("the request body must be a JSON object")
-    return body
+    return json_object(request, InvalidInput)
 
 
 def _text_field(request: Request) -> str:

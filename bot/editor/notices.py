@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from bot.console.auth import guard
+from bot.request_body import json_object
 from bot.store.notices import Notice
 
 EDITOR_ROLES = ("editor", "admin")
@@ -81,10 +81,4 @@ def _time(body: dict[str, Any], name: str) -> float:
 
 
 def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError as error:
-        raise BadNotice("the request body is not JSON") from error
-    if not isinstance(body, dict):
-        raise BadNotice("the request body must be a JSON object")
-    return body
+    return json_object(request, BadNotice)

@@ -8,7 +8,6 @@ values. An answer is live on the next message; phrasing changes need a retrain.
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from bot.console.assist import suggestions
 from bot.console.auth import guard
 from bot.editor.inbox import group_questions
 from bot.rasa import RasaUnavailable
+from bot.request_body import json_object
 from bot.store.feedback import STORE_TIMEZONE
 from bot.store.inbox import InboxStore
 from knowledge import Faq
@@ -227,13 +227,7 @@ def _language(request: Request) -> str:
 
 
 def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError as error:
-        raise BadEdit("the request body is not JSON") from error
-    if not isinstance(body, dict):
-        raise BadEdit("the request body must be a JSON object")
-    return body
+    return json_object(request, BadEdit)
 
 
 def _field(request: Request, name: str) -> str:
