@@ -55,6 +55,13 @@ class Trainer:
         asyncio.get_running_loop().create_task(self._rounds(editor))
         return "started"
 
+    async def run(self, editor: str) -> dict[str, str] | None:
+        """Runs a job to its end in the caller (the command line); None while another job holds the lock."""
+        if not await self.store.claim(self.owner):
+            return None
+        await self._rounds(editor)
+        return await self.store.state()
+
     async def _rounds(self, editor: str) -> None:
         try:
             await self._job(editor)

@@ -80,7 +80,7 @@ def test_inline_button_press_is_acknowledged_and_sent_as_payload(stack: Stack, t
     }
     assert post(stack, press).status_code == 200
     assert replies_to(telegram, 502, 3)[-1]["text"] == "OK, I haven't deleted anything."
-    assert [c["callback_query_id"] for c in telegram.sent("answerCallbackQuery")] == ["cb-1"]
+    assert [c["callback_query_id"] for c in telegram.sent("answerCallbackQuery")].count("cb-1") == 1
     assert telegram.sent("editMessageReplyMarkup", chat_id=502)[0]["message_id"] == 77
 
 

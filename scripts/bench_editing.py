@@ -1,0 +1,182 @@
+"""Time to live for knowledge edits, and customer latency while a new model is swapped in.
+
+Needs the system running (`make run`). Works as an editor through the gateway's editor
+API and as web customers through the widget's socket, like the real people would:
+
+1. answer edits: an answer is changed; the time until a customer asking that FAQ gets
+   the new text (goal under 2 s);
+2. a new FAQ with 10 phrasings: added through the editor API, which starts retraining;
+   the time until a customer asking an unseen wording gets the new answer (goal under
+   60 s). Meanwhile a customer keeps chatting, one message after another; every reply
+   latency is recorded, and any "assistant unavailable" reply counts as a failure.
+
+Everything is rolled back at the end (the FAQ is retired, which retrains once more).
+Example: python -m scripts.bench_editing --edits 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from bot.channels.web_client import WebCustomer
+from bot.console.client import ConsoleAgent
+from bot.dashboard.metrics import percentile
+from bot.store.users import UserStore
+from bot.texts import Texts
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_EDITOR = "bench_editor"
+EDITED_FAQ = ("shipping_cost", "what do you charge for postage")
+NEW_FAQ = {
+    "topic": "shipping",
+    "id": "bench_parcel_lockers",
+    "question": "Can you deliver to a parcel locker?",
+    "answer": "Yes: choose a parcel locker at checkout and we deliver there at no extra cost. (Benchmark FAQ.)",
+    "phrasings": [
+        "can you deliver to a parcel locker",
+        "do you ship to parcel lockers",
+        "parcel locker delivery",
+        "send my order to a locker",
+        "is locker delivery possible",
+        "can I pick up my parcel from a locker",
+        "deliver to the locker near my flat",
+        "I want my package in a parcel locker",
+        "do you support delivery lockers",
+        "locker instead of home delivery",
+    ],
+}
+UNSEEN_WORDING = "could my order go to a parcel locker box"
+CHATTER = ["hi", "how long does delivery take", "what is your returns policy", "do you ship abroad", "thanks"]
+
+
+@dataclass
+class Chatter:
+    """A customer who keeps talking while the model changes; every reply's latency and failures."""
+
+    gateway: str
+    unavailable: str
+    latencies: list[tuple[float, float]] = field(default_factory=list)
+    failures: int = 0
+    running: bool = True
+
+    async def run(self) -> None:
+        """Sends one message after another until stopped."""
+        customer = WebCustomer(self.gateway)
+        await customer.connect()
+        turn = 0
+        while self.running:
+            started = time.perf_counter()
+            replies = await customer.say(CHATTER[turn % len(CHATTER)], timeout=120)
+            self.latencies.append((time.time(), time.perf_counter() - started))
+            self.failures += any(r.get("text") == self.unavailable for r in replies)
+            turn += 1
+        await customer.close()
+
+
+async def first_answer(customer: WebCustomer, question: str) -> str:
+    """The text of the first bot message answering a question."""
+    replies = await customer.say(question, timeout=120)
+    return str(replies[0].get("text", "")) if replies else ""
+
+
+async def answer_edits(editor: ConsoleAgent, gateway: str, rounds: int) -> list[float]:
+    """Seconds from saving an edited answer to a customer receiving it."""
+    faq_id, question = EDITED_FAQ
+    original = (await editor.http.get(f"/editor/api/faqs/{faq_id}")).json()["answer"]
+    customer = WebCustomer(gateway)
+    await customer.connect()
+    seconds = []
+    try:
+        for round_ in range(rounds):
+            marked = f"{original} (edit {round_} {secrets.token_hex(3)})"
+            (await editor.post(f"/editor/api/faqs/{faq_id}/answer", {"answer": marked})).raise_for_status()
+            saved = time.perf_counter()
+            while True:  # the customer keeps asking until the new text comes back
+                if await first_answer(customer, question) == marked:
+                    break
+                await asyncio.sleep(0.05)
+            seconds.append(time.perf_counter() - saved)
+    finally:
+        await editor.post(f"/editor/api/faqs/{faq_id}/answer", {"answer": original})
+        await customer.close()
+    return seconds
+
+
+async def training_finished(editor: ConsoleAgent) -> dict[str, str]:
+    """The state of the retraining job once it is done or failed."""
+    while True:
+        state = (await editor.http.get("/editor/api/training")).json()
+        if state.get("state") in ("done", "failed"):
+            return dict(state)
+        await asyncio.sleep(1)
+
+
+async def new_faq(editor: ConsoleAgent, gateway: str, chatter: Chatter) -> tuple[float, dict[str, str]]:
+    """Seconds from adding the FAQ to a customer getting it for an unseen wording, and the job's state."""
+    response = await editor.post("/editor/api/faqs", NEW_FAQ)
+    response.raise_for_status()
+    added = time.perf_counter()
+    customer = WebCustomer(gateway)
+    await customer.connect()
+    while await first_answer(customer, UNSEEN_WORDING) != NEW_FAQ["answer"]:
+        state = (await editor.http.get("/editor/api/training")).json()
+        if state.get("state") == "failed":
+            raise RuntimeError(f"retraining failed: {state.get('error')}")
+        await asyncio.sleep(1)
+    live = time.perf_counter() - added
+    await customer.close()
+    return live, await training_finished(editor)
+
+
+async def main(edits: int) -> None:
+    """Runs both measurements and prints them."""
+    gateway = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
+    password = secrets.token_urlsafe(16)
+    redis = Redis.from_url(os.environ["REDIS_URL"])
+    await UserStore(redis).create(BENCH_EDITOR, "editor", password, "Bench editor")
+    await redis.close()
+    editor = ConsoleAgent(gateway)
+    await editor.login(BENCH_EDITOR, password)
+
+    edit_seconds = await answer_edits(editor, gateway, edits)
+    print(f"answer edit -> customer     p50 {percentile(edit_seconds, 50):6.2f} s   "
+          f"max {max(edit_seconds):6.2f} s   (n={len(edit_seconds)})")  # fmt: skip
+
+    chatter = Chatter(gateway, Texts.load(ROOT / "domain.yml").get("utter_gateway_unavailable"))
+    talking = asyncio.create_task(chatter.run())
+    try:
+        live, job = await new_faq(editor, gateway, chatter)
+    finally:
+        chatter.running = False
+        await talking
+        await editor.post(f"/editor/api/faqs/{NEW_FAQ['id']}/retire")
+    print(f"new FAQ (10 phrasings) -> customer  {live:6.1f} s   (job: {job.get('state')}, "
+          f"accuracy {job.get('accuracy_before')} -> {job.get('accuracy_after')})")  # fmt: skip
+    print_chatter(chatter, job)
+    await editor.close(log_out=True)
+
+
+def print_chatter(chatter: Chatter, job: dict[str, str]) -> None:
+    """Latency of the chatting customer over the whole job and around the swap."""
+    everything = [seconds * 1000 for _, seconds in chatter.latencies]
+    finished = float(job.get("finished", time.time()))
+    around_swap = [s * 1000 for at, s in chatter.latencies if finished - 60 <= at <= finished + 5]
+    print(f"customer during retraining  p50 {percentile(everything, 50):7.1f} ms   "
+          f"p99 {percentile(everything, 99):7.1f} ms   (n={len(everything)}, failed {chatter.failures})")  # fmt: skip
+    if around_swap:
+        print(f"customer around the swap    p50 {percentile(around_swap, 50):7.1f} ms   "
+              f"p99 {percentile(around_swap, 99):7.1f} ms   (n={len(around_swap)})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edits", type=int, default=10)
+    asyncio.run(main(parser.parse_args().edits))
