@@ -9,6 +9,7 @@ LOG = "training:log"
 LOCK = "training:lock"
 PENDING = "training:pending"
 SWAPPING = "rasa:swapping"
+ACCURACY = "training:accuracy"
 LOG_LINES = 400
 LOCK_SECONDS = 30 * 60
 
@@ -61,6 +62,15 @@ class TrainingStore:
     async def lines(self) -> list[str]:
         """The job's log."""
         return [line.decode() for line in await self._redis.lrange(LOG, 0, -1)]
+
+    async def known_accuracy(self, key: str) -> float | None:
+        """A held-out accuracy measured before for this model and held-out set, if any."""
+        value = await self._redis.hget(ACCURACY, key)
+        return float(value) if value is not None else None
+
+    async def remember_accuracy(self, key: str, accuracy: float) -> None:
+        """Keeps a measurement, so the live model is not measured again in every job."""
+        await self._redis.hset(ACCURACY, key, str(accuracy))
 
     async def set_swapping(self, on: bool) -> None:
         """Tells every gateway that Rasa is loading a new model (answers may take longer)."""
