@@ -1,21 +1,31 @@
-"""Editors in a real browser: an answer edit is live for customers at once; agents can't open editor routes."""
+"""Editors in a real browser.
+
+An answer edit is live for customers at once; a new FAQ goes live after retraining and
+the swap, while a customer chatting meanwhile never sees an error; notices are published
+from the page; agents can't open editor routes.
+"""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect
+import redis
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.integration.stack import ROOT, Stack
+from bot.texts import Texts
+from tests.integration.stack import MODEL, RASA_TOKEN, ROOT, Stack, free_port, wait_until
 from tests.integration.test_widget_browser import open_chat, send
 
 pytestmark = pytest.mark.integration
 PASSWORD = "editor-browser-password"
-SHIPPING = ROOT / "data" / "knowledge" / "en" / "shipping.yml"
+KNOWLEDGE = ROOT / "data" / "knowledge" / "en"
+SHIPPING = KNOWLEDGE / "shipping.yml"
 NEW_ANSWER = "Delivery costs ₩3,000, and it's free from ₩50,000. (Edited by the editor test.)"
 EDITOR_ROUTES = [
     ("GET", "/editor"),
@@ -34,17 +44,52 @@ EDITOR_ROUTES = [
 ]
 
 
+LOCKERS_ANSWER = "Yes: pick a parcel locker at checkout and we deliver there at no extra cost."
+LOCKERS_PHRASINGS = [
+    "can you deliver to a parcel locker",
+    "do you ship to parcel lockers",
+    "parcel locker delivery",
+    "send my order to a locker",
+    "is locker delivery possible",
+    "can I collect my parcel from a locker",
+    "deliver to the locker near my flat",
+    "I want my package in a parcel locker",
+    "do you support delivery lockers",
+    "locker instead of home delivery",
+    "what does express delivery to a locker cost",
+]
+CHATTER = ["how long does delivery take", "what is your returns policy", "do you ship abroad"]
+
+
 @pytest.fixture
 def restored_knowledge() -> Iterator[Path]:
-    """The shipping FAQs as they were before the test, whatever it changes."""
-    original = SHIPPING.read_bytes()
+    """The knowledge files as they were before the test, whatever it changes."""
+    originals = {path: path.read_bytes() for path in KNOWLEDGE.glob("*.yml")}
     yield SHIPPING
-    SHIPPING.write_bytes(original)
+    for path, content in originals.items():
+        path.write_bytes(content)
 
 
-def signed_in(browser: Browser, stack: Stack, name: str) -> BrowserContext:
+@pytest.fixture
+def editing_gateway(stack: Stack, tmp_path: Path, restored_knowledge: Path) -> Iterator[str]:
+    """A second gateway whose retrained models go to a temporary folder; the live model is restored after."""
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copy(MODEL, models / "maru.tar.gz")
+    port = free_port()
+    stack.start_gateway(name="editing-gateway", GATEWAY_PORT=str(port), MODEL_DIR=str(models))
+    yield f"http://127.0.0.1:{port}"
+    training = redis.Redis.from_url(stack.redis_url)
+    wait_until(lambda: not training.exists("training:lock"), 900, "the end of the retraining job")
+    stack.stop("editing-gateway")
+    httpx.put(
+        f"{stack.rasa_url}/model", params={"token": RASA_TOKEN}, json={"model_file": str(MODEL)}, timeout=120
+    ).raise_for_status()
+
+
+def signed_in(browser: Browser, gateway_url: str, name: str) -> BrowserContext:
     context = browser.new_context()
-    assert context.request.post(stack.gateway_url + "/console/login", data={"name": name, "password": PASSWORD}).ok
+    assert context.request.post(gateway_url + "/console/login", data={"name": name, "password": PASSWORD}).ok
     return context
 
 
@@ -52,7 +97,7 @@ def test_an_edited_answer_reaches_customers_within_two_seconds(
     stack: Stack, browser: Browser, restored_knowledge: Path
 ) -> None:
     stack.add_user("sora", "editor", "Sora", PASSWORD)
-    editor = signed_in(browser, stack, "sora").new_page()
+    editor = signed_in(browser, stack.gateway_url, "sora").new_page()
     editor.goto(stack.gateway_url + "/editor")
     editor.get_by_label("Search FAQs").fill("shipping_cost")
     editor.get_by_role("button", name="Search").click()
@@ -82,3 +127,91 @@ def test_agents_get_403_and_strangers_401_on_editor_routes(stack: Stack) -> None
         csrf = agent.get("/console/api/me").json()["csrf"]
         for method, path in EDITOR_ROUTES:
             assert agent.request(method, path, headers={"X-CSRF-Token": csrf}).status_code == 403, path
+
+
+def test_a_new_faq_goes_live_after_the_swap_and_a_chatting_customer_sees_no_error(
+    stack: Stack, browser: Browser, editing_gateway: str
+) -> None:
+    stack.add_user("hyejin", "editor", "Hyejin", PASSWORD)
+    editor = signed_in(browser, editing_gateway, "hyejin").new_page()
+    editor.goto(editing_gateway + "/editor")
+    add_lockers_faq(editor)
+    move_phrasing(editor, "what does express delivery to a locker cost", "shipping_express")
+
+    customer = browser.new_context().new_page()
+    open_chat(customer, stack)
+    states = chat_until_the_job_ends(customer, redis.Redis.from_url(stack.redis_url))
+    assert "swapping" in states, states
+    expect(editor.locator("#training-state")).to_contain_text("Training: done", timeout=10_000)
+    expect(editor.locator("#training-progress")).to_have_attribute("value", "100")
+
+    send(customer, "could my order go to a parcel locker box")
+    expect(customer.locator(".maru-bot .maru-text").last).to_have_text(LOCKERS_ANSWER, timeout=15_000)
+    unavailable = Texts.load(ROOT / "domain.yml").get("utter_gateway_unavailable")
+    assert unavailable not in customer.locator(".maru-bot .maru-text").all_text_contents()
+    editor.context.close()
+    customer.context.close()
+
+
+def add_lockers_faq(editor: Page) -> None:
+    """Fills and sends the new-FAQ form."""
+    editor.get_by_label("Topic", exact=True).fill("shipping")
+    editor.get_by_label("Id", exact=True).fill("parcel_lockers")
+    editor.get_by_label("Question", exact=True).fill("Can you deliver to a parcel locker?")
+    editor.locator("#new-answer").fill(LOCKERS_ANSWER)
+    editor.get_by_label("Phrasings, one per line").fill("\n".join(LOCKERS_PHRASINGS))
+    editor.get_by_role("button", name="Add FAQ").click()
+    expect(editor.locator("#status")).to_have_text("FAQ added; customers get it after retraining.")
+
+
+def move_phrasing(editor: Page, phrasing: str, target: str) -> None:
+    """Opens the new FAQ and moves one of its phrasings with the move control."""
+    editor.get_by_label("Search FAQs").fill("parcel_lockers")
+    editor.get_by_role("button", name="Search").click()
+    editor.locator("#results li", has_text="parcel_lockers").click()
+    editor.get_by_label(f"Move '{phrasing}' to FAQ").fill(target)
+    editor.locator("#phrasings li", has_text=phrasing).get_by_role("button", name="Move").click()
+    expect(editor.locator("#status")).to_have_text(f"Phrasing moved to {target}; it takes effect after retraining.")
+    expect(editor.locator("#faq-meta")).to_contain_text("10 phrasings")
+    assert phrasing in SHIPPING.read_text(encoding="utf-8").split("id: shipping_express", 1)[1]
+
+
+def chat_until_the_job_ends(customer: Page, training: redis.Redis) -> list[str]:
+    """Keeps the customer talking, one message after the other's answer, until retraining ends."""
+    states: list[str] = []
+    while True:
+        state = (training.hget("training:state", "state") or b"").decode()
+        states.append(state)
+        if state in ("done", "failed"):
+            assert state == "done", training.hgetall("training:state")
+            return states
+        answered = customer.locator(".maru-bot").count()
+        send(customer, CHATTER[len(states) % len(CHATTER)])
+        customer.wait_for_function(f"document.querySelectorAll('.maru-bot').length > {answered}", timeout=120_000)
+
+
+def test_notices_are_published_and_withdrawn_from_the_page(stack: Stack, browser: Browser) -> None:
+    stack.add_user("jiwoo", "editor", "Jiwoo", PASSWORD)
+    editor = signed_in(browser, stack.gateway_url, "jiwoo").new_page()
+    editor.goto(stack.gateway_url + "/editor")
+    text = "Deliveries to Jeju are delayed 2 days by the storm. <b>Sorry!</b>"
+    now = datetime.now()
+    editor.get_by_label("Notice to customers").fill(text)
+    editor.get_by_label("shipping", exact=True).check()
+    editor.get_by_label("Starts").fill((now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    editor.get_by_label("Ends").fill((now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
+    editor.get_by_role("button", name="Publish notice").click()
+    expect(editor.locator("#status")).to_have_text("Notice published.")
+    expect(editor.locator("#notices li")).to_have_count(1)
+    expect(editor.locator("#notices li p")).to_have_text(text)
+
+    customer = browser.new_context().new_page()
+    open_chat(customer, stack)
+    send(customer, "hi")
+    expect(customer.locator(".maru-bot .maru-text", has_text="Deliveries to Jeju")).to_have_text(text)
+
+    editor.locator("#notices li").get_by_role("button", name="Withdraw").click()
+    expect(editor.locator("#status")).to_have_text("Notice withdrawn.")
+    expect(editor.locator("#notices li")).to_have_count(0)
+    editor.context.close()
+    customer.context.close()

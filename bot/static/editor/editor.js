@@ -49,10 +49,63 @@
       var list = $("phrasings"); list.textContent = "";
       faq.phrasings.forEach(function (p) {
         var item = make("li"); item.appendChild(make("span", p));
+        item.appendChild(moveControl(p));
         item.appendChild(button("Remove", function () { change("/phrasings/remove", { text: p }, "Phrasing removed; it takes effect after retraining."); }));
         list.appendChild(item);
       });
     }).catch(fail);
+  }
+
+  function moveControl(phrasing) {
+    var form = make("form"); form.className = "move";
+    var target = make("input"); target.setAttribute("list", "faq-ids");
+    target.setAttribute("aria-label", "Move '" + phrasing + "' to FAQ"); target.placeholder = "move to FAQ id";
+    var submit = make("button", "Move"); submit.type = "submit";
+    form.appendChild(target); form.appendChild(submit);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      change("/phrasings/move", { text: phrasing, to: target.value.trim() }, "Phrasing moved to " + target.value.trim() + "; it takes effect after retraining.");
+    });
+    return form;
+  }
+
+  function loadCatalogue() {
+    api("/editor/api/faqs?q=").then(function (faqs) {
+      var ids = $("faq-ids"); ids.textContent = "";
+      var topics = {};
+      faqs.forEach(function (f) { var o = make("option"); o.value = f.id; ids.appendChild(o); topics[f.topic] = true; });
+      var box = $("notice-topics"); box.querySelectorAll("label").forEach(function (l) { l.remove(); });
+      Object.keys(topics).sort().forEach(function (t) {
+        var label = make("label"); var tick = make("input"); tick.type = "checkbox"; tick.value = t;
+        label.appendChild(tick); label.appendChild(document.createTextNode(" " + t)); box.appendChild(label);
+      });
+    }).catch(fail);
+  }
+
+  function isoWithZone(local) { return new Date(local).toISOString().replace("Z", "+00:00"); }
+
+  function loadNotices() {
+    api("/editor/api/notices").then(function (notices) {
+      var list = $("notices"); list.textContent = "";
+      notices.forEach(function (n) {
+        var item = make("li"); item.appendChild(make("p", n.text));
+        item.appendChild(make("small", n.topics.join(", ") + " · " + new Date(n.starts * 1000).toLocaleString() + " → " + new Date(n.ends * 1000).toLocaleString() + " · " + n.author + " "));
+        item.appendChild(button("Withdraw", function () {
+          api("/editor/api/notices/" + encodeURIComponent(n.id) + "/withdraw", {}).then(function () { report("Notice withdrawn."); loadNotices(); }).catch(fail);
+        }));
+        list.appendChild(item);
+      });
+    }).catch(fail);
+  }
+
+  function publishNotice(event) {
+    event.preventDefault();
+    var topics = Array.prototype.map.call($("notice-topics").querySelectorAll("input:checked"), function (t) { return t.value; });
+    var starts = $("notice-starts").value, ends = $("notice-ends").value;
+    api("/editor/api/notices", { text: $("notice-text").value, topics: topics,
+      starts: starts ? isoWithZone(starts) : "", ends: ends ? isoWithZone(ends) : "" })
+      .then(function () { report("Notice published."); $("notice-form").reset(); loadNotices(); })
+      .catch(fail);
   }
 
   function change(suffix, body, done) {
@@ -116,7 +169,7 @@
     var phrasings = $("new-phrasings").value.split("\n").map(function (p) { return p.trim(); }).filter(Boolean);
     api("/editor/api/faqs", { topic: $("new-topic").value, id: $("new-id").value, question: $("new-question").value,
       answer: $("new-answer").value, phrasings: phrasings })
-      .then(function () { report("FAQ added; customers get it after retraining."); loadChanges(); loadInbox(); })
+      .then(function () { report("FAQ added; customers get it after retraining."); loadChanges(); loadInbox(); loadCatalogue(); })
       .catch(fail);
   }
 
@@ -142,7 +195,10 @@
         }).catch(fail);
       });
       $("new-faq").addEventListener("submit", addFaq);
+      $("notice-form").addEventListener("submit", publishNotice);
       search();
+      loadCatalogue();
+      loadNotices();
       loadChanges();
       loadInbox();
       loadTraining();
