@@ -27,6 +27,13 @@ bench: ## NLU held-out accuracy; with `make run` up, also reply latency and live
 	@source scripts/lib.sh && python -m scripts.evaluate_nlu
 	@source scripts/lib.sh && if gateway_ready; then python -m scripts.bench_gateway && python -m scripts.bench_handoff; else echo "gateway not running: start 'make run' for the latency benchmarks"; fi
 
+bench-editing: ## Retraining strategies compared (offline); with `make run` up, time to live of edits and latency during a swap
+	@source scripts/lib.sh && python -m scripts.bench_retraining
+	@source scripts/lib.sh && if gateway_ready; then python -m scripts.bench_editing; else echo "gateway not running: start 'make run' for the time-to-live benchmark"; fi
+
+retrain: ## Retrain after editing knowledge files in git: train, check held-out accuracy, swap into the running Rasa
+	@source scripts/lib.sh && ensure_secrets && python -m bot.admin retrain
+
 user: ## Create a console user: make user NAME=mina ROLE=agent|editor|admin DISPLAY=Mina (asks for the password)
 	@source scripts/lib.sh && python -m bot.admin add-user "$(NAME)" --role "$(ROLE)" --display-name "$(DISPLAY)"
 
@@ -40,4 +47,4 @@ constraints: ## Re-pin constraints.txt from the current .venv
 	@source scripts/lib.sh && { echo "# Pinned versions of every package in .venv. Regenerate with: make constraints"; \
 	  echo "setuptools==70.3.0"; pip freeze --exclude-editable | grep -v '^setuptools=='; } > constraints.txt
 
-.PHONY: help setup run test lint train validate bench bench-nlu calibrate-oos user constraints
+.PHONY: help setup run test lint train validate bench bench-nlu bench-editing calibrate-oos retrain user constraints
