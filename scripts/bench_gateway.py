@@ -18,14 +18,9 @@ import uuid
 import httpx
 
 from bot.channels.web_client import WebCustomer
+from bot.dashboard.metrics import percentile
 
 SCRIPT = ["hello", "what do you charge for postage", "how long do refunds take", "thanks"]
-
-
-def percentile(samples: list[float], share: float) -> float:
-    """The value below which ``share`` of the samples fall (nearest rank)."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 async def rasa_conversation(http: httpx.AsyncClient, rasa_url: str) -> list[float]:
@@ -70,10 +65,11 @@ def main() -> None:
     print(f"{arguments.conversations} concurrent conversations x {len(SCRIPT)} messages")
     print(f"{'path':<14}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
     for name, samples in results.items():
-        p50, p99 = percentile(samples, 0.5) * 1000, percentile(samples, 0.99) * 1000
+        p50, p99 = (percentile(samples, 50) or 0) * 1000, (percentile(samples, 99) or 0) * 1000
         print(f"{name:<14}{p50:>10.1f}{p99:>10.1f}{statistics.mean(samples) * 1000:>10.1f}")
     rest, web = results["rasa_rest"], results["gateway_web"]
-    added = (percentile(web, 0.5) - percentile(rest, 0.5)) / percentile(rest, 0.5)
+    rest_p50, web_p50 = percentile(rest, 50) or 0, percentile(web, 50) or 0
+    added = (web_p50 - rest_p50) / rest_p50
     print(f"gateway adds {added:+.1%} at p50")
 
 

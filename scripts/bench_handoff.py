@@ -19,8 +19,8 @@ from redis.asyncio import Redis
 
 from bot.channels.web_client import WebCustomer
 from bot.console.client import ConsoleAgent
+from bot.dashboard.metrics import percentile
 from bot.store.users import UserStore
-from scripts.bench_gateway import percentile
 
 BENCH_AGENT = "bench_agent"
 
@@ -62,7 +62,8 @@ async def main(rounds: int) -> None:
     measured = {"request -> console": [s[0] for s in samples], "reply -> customer": [s[1] for s in samples]}
     for name, values in measured.items():
         ms = [v * 1000 for v in values]
-        print(f"{name:<20} p50 {percentile(ms, 0.5):7.1f} ms   p99 {percentile(ms, 0.99):7.1f} ms   (n={len(ms)})")
+        p50, p99 = percentile(ms, 50) or 0, percentile(ms, 99) or 0
+        print(f"{name:<20} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   (n={len(ms)})")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import httpx
 import yaml
 from sklearn.metrics import f1_score
 
+from bot.dashboard.metrics import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
 FALLBACK = "nlu_fallback"
@@ -123,12 +125,6 @@ def _top_intent(parsed: dict[str, Any]) -> str:
     return str(ranking[0] if ranking else parsed["intent"]["name"])
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
 def main() -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -151,8 +147,8 @@ def main() -> int:
         "accuracy": round(sum(p == t for p, t in zip(predictions, truth, strict=True)) / len(truth), 4),
         "macro_f1": round(float(f1_score(truth, predictions, average="macro")), 4),
         "training_seconds": round(training_seconds, 1),
-        "parse_p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
-        "parse_p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "parse_p50_ms": round((percentile(latencies, 50) or 0) * 1000, 1),
+        "parse_p99_ms": round((percentile(latencies, 99) or 0) * 1000, 1),
         "server_rss_mb": round(rss),
     }
     output = ROOT / "results" / f"bench_nlu_{arguments.name}.json"
