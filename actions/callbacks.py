@@ -8,24 +8,20 @@ next time windows inside support hours (``data/support/handoff.yml``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
 import phonenumbers
-import yaml
 from phonenumbers import Leniency, NumberParseException, PhoneMetadata, PhoneNumber, PhoneNumberMatcher
 from phonenumbers import PhoneNumberFormat as Format
 from phonenumbers import ValidationResult as Possible
 
 from actions import verification
 from actions.replies import Outcome, Reply
-
-SUPPORT_FILE = Path(__file__).resolve().parent.parent / "data" / "support" / "handoff.yml"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from support.hours import SUPPORT_FILE, OpeningHours, read_support_file
 
 METHOD, PHONE, EMAIL, WINDOW = "callback_method", "callback_phone", "callback_email", "callback_window"
 CALLBACK_SLOTS = (METHOD, PHONE, EMAIL, WINDOW)
@@ -45,30 +41,25 @@ LABEL_PREFIX = "utter_callback_window_label_"
 class SupportHours:
     """When agents can call or write back, from the support file shared with the gateway."""
 
-    timezone: ZoneInfo
-    hours: dict[int, tuple[time, time]]
-    holiday_country: str | None
+    opening: OpeningHours
     window_hours: int
     windows_offered: int
 
     @classmethod
     def load(cls, path: Path = SUPPORT_FILE) -> SupportHours:
         """Reads the support file."""
-        raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(
-            timezone=ZoneInfo(raw["timezone"]),
-            hours={WEEKDAYS.index(day): (_clock(span[0]), _clock(span[1])) for day, span in raw["hours"].items()},
-            holiday_country=raw.get("public_holidays"),
-            window_hours=int(raw["callbacks"]["window_hours"]),
-            windows_offered=int(raw["callbacks"]["windows_offered"]),
-        )
+        raw = read_support_file(path)
+        callbacks = raw["callbacks"]
+        return cls(OpeningHours.from_config(raw), int(callbacks["window_hours"]), int(callbacks["windows_offered"]))
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The support team's time zone."""
+        return self.opening.timezone
 
     def opening_hours(self, day: date) -> tuple[datetime, datetime] | None:
         """Opening and closing time on a day, or None when closed (no hours, or a public holiday)."""
-        span = self.hours.get(day.weekday())
-        if span is None or (self.holiday_country and day in _public_holidays(self.holiday_country, day.year)):
-            return None
-        return datetime.combine(day, span[0], self.timezone), datetime.combine(day, span[1], self.timezone)
+        return self.opening.on(day)
 
 
 @lru_cache(maxsize=1)
@@ -324,19 +315,9 @@ def book(slots: dict[str, Any], hours: SupportHours, now: datetime, formats: Lab
     return Booking(reply, request)
 
 
-@lru_cache(maxsize=8)
-def _public_holidays(country: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, years=year))
-
-
 def _next_whole_hour(moment: datetime) -> datetime:
     hour = moment.replace(minute=0, second=0, microsecond=0)
     return hour if hour == moment else hour + timedelta(hours=1)
-
-
-def _clock(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
 
 
 def _parse_time(text: str) -> datetime | None:

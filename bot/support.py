@@ -10,25 +10,18 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
-import yaml
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "support" / "handoff.yml"
+from support.hours import SUPPORT_FILE, OpeningHours, read_support_file
 
 
 @dataclass(frozen=True)
 class SupportConfig:
     """Opening hours and queue settings."""
 
-    timezone: ZoneInfo
-    hours: dict[int, tuple[time, time]]
-    holiday_country: str | None
+    opening: OpeningHours
     callback_offer_wait_minutes: float
     unclaimed_offer_minutes: float
     default_handling_minutes: float
@@ -36,14 +29,12 @@ class SupportConfig:
     presence_timeout_seconds: int
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_FILE) -> SupportConfig:
+    def load(cls, path: Path = SUPPORT_FILE) -> SupportConfig:
         """Reads the support file."""
-        raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_support_file(path)
         queue = raw["queue"]
         return cls(
-            timezone=ZoneInfo(raw["timezone"]),
-            hours={WEEKDAYS.index(day): (_clock(span[0]), _clock(span[1])) for day, span in raw["hours"].items()},
-            holiday_country=raw.get("public_holidays"),
+            opening=OpeningHours.from_config(raw),
             callback_offer_wait_minutes=float(queue["callback_offer_wait_minutes"]),
             unclaimed_offer_minutes=float(queue["unclaimed_offer_minutes"]),
             default_handling_minutes=float(queue["default_handling_minutes"]),
@@ -51,32 +42,18 @@ class SupportConfig:
             presence_timeout_seconds=int(queue["presence_timeout_seconds"]),
         )
 
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The support team's time zone."""
+        return self.opening.timezone
+
     def is_open(self, moment: datetime) -> bool:
         """True during opening hours on a working day."""
-        local = moment.astimezone(self.timezone)
-        span = self.hours.get(local.weekday())
-        if span is None or self._is_holiday(local):
-            return False
-        return span[0] <= local.time() < span[1]
+        return self.opening.is_open(moment)
 
     def next_opening(self, moment: datetime) -> datetime:
         """When support opens next (``moment`` itself if open now)."""
-        local = moment.astimezone(self.timezone)
-        for offset in range(15):
-            day = (local + timedelta(days=offset)).date()
-            span = self.hours.get(day.weekday())
-            if span is None or self._is_holiday(day):
-                continue
-            opening = datetime.combine(day, span[0], self.timezone)
-            closing = datetime.combine(day, span[1], self.timezone)
-            if local < closing:
-                return max(opening, local)
-        raise ValueError("no opening hours in the next two weeks; check data/support/handoff.yml")
-
-    def _is_holiday(self, day: Any) -> bool:
-        if not self.holiday_country:
-            return False
-        return day in holidays.country_holidays(self.holiday_country, years=day.year)
+        return self.opening.next_opening(moment)
 
 
 @dataclass(frozen=True)
@@ -117,8 +94,3 @@ def callback_reason(config: SupportConfig, estimate: WaitEstimate, now: datetime
     if estimate.minutes is not None and estimate.minutes > config.callback_offer_wait_minutes:
         return "long_wait"
     return None
-
-
-def _clock(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))

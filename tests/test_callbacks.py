@@ -15,6 +15,7 @@ from actions import actions, callbacks, forms
 from actions.callbacks import LabelFormats, SupportHours, Window
 from actions.replies import Outcome, Reply
 from actions.runtime import Services
+from support.hours import OpeningHours
 from tests.conftest import ROOT, load_tracker, sent
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -22,9 +23,11 @@ DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding
 # data/support/handoff.yml as it is: Mon-Fri 09-18, Sat 10-14, Korean public holidays closed,
 # three windows of two hours.
 HOURS = SupportHours(
-    timezone=SEOUL,
-    hours={day: (time(9), time(18)) for day in range(5)} | {5: (time(10), time(14))},
-    holiday_country="KR",
+    opening=OpeningHours(
+        timezone=SEOUL,
+        hours={day: (time(9), time(18)) for day in range(5)} | {5: (time(10), time(14))},
+        holiday_country="KR",
+    ),
     window_hours=2,
     windows_offered=3,
 )

@@ -1,0 +1,1 @@
+"""Support settings shared by the gateway (queue, surveys) and the action server (callbacks)."""
