@@ -35,7 +35,7 @@ from bot.console.auth import (
 from bot.console.canned import canned_replies
 from bot.handoff import Desk, DeskError, language_of
 from bot.rasa import RasaUnavailable
-from bot.request_body import json_object
+from bot.request_body import json_object, text_field
 from bot.store.limits import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -264,12 +264,7 @@ def _body(request: Request) -> dict[str, Any]:
 
 
 def _text_field(request: Request) -> str:
-    text = str(_body(request).get("text") or "").strip()
-    if not text:
-        raise InvalidInput("the message is empty")
-    if len(text) > MAX_AGENT_TEXT:
-        raise InvalidInput(f"the message is longer than {MAX_AGENT_TEXT} characters")
-    return text
+    return text_field(request, "text", MAX_AGENT_TEXT, InvalidInput, label="the message")
 
 
 async def _serve_console(ctx: Any, ws: Any, agent: str, conversation: str | None) -> None:

@@ -21,7 +21,7 @@ from bot.console.assist import suggestions
 from bot.console.auth import guard
 from bot.editor.inbox import group_questions
 from bot.rasa import RasaUnavailable
-from bot.request_body import json_object
+from bot.request_body import json_object, text_field
 from bot.store.feedback import STORE_TIMEZONE
 from bot.store.inbox import InboxStore
 from knowledge import Faq
@@ -231,12 +231,7 @@ def _body(request: Request) -> dict[str, Any]:
 
 
 def _field(request: Request, name: str) -> str:
-    value = str(_body(request).get(name) or "").strip()
-    if not value:
-        raise BadEdit(f"'{name}' is empty")
-    if len(value) > MAX_FIELD:
-        raise BadEdit(f"'{name}' is longer than {MAX_FIELD} characters")
-    return value
+    return text_field(request, name, MAX_FIELD, BadEdit)
 
 
 def _summary(faq: Faq) -> dict[str, Any]:
