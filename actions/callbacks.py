@@ -21,7 +21,7 @@ from phonenumbers import ValidationResult as Possible
 
 from actions import verification
 from actions.replies import Outcome, Reply
-from support.hours import SUPPORT_FILE, OpeningHours, read_support_file
+from support.hours import SUPPORT_FILE, OpeningHours, read_support_file, support_file
 
 METHOD, PHONE, EMAIL, WINDOW = "callback_method", "callback_phone", "callback_email", "callback_window"
 CALLBACK_SLOTS = (METHOD, PHONE, EMAIL, WINDOW)
@@ -64,8 +64,8 @@ class SupportHours:
 
 @lru_cache(maxsize=1)
 def support_hours() -> SupportHours:
-    """The support hours from data/support/handoff.yml, read once."""
-    return SupportHours.load()
+    """The support hours (``SUPPORT_FILE``, by default data/support/handoff.yml), read once."""
+    return SupportHours.load(support_file())
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from support.hours import SUPPORT_FILE, support_file
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,7 +42,7 @@ class Settings:
     port: int = 8000
     public_url: str | None = None
     domain_file: Path = PROJECT_ROOT / "domain.yml"
-    support_file: Path = PROJECT_ROOT / "data" / "support" / "handoff.yml"
+    support_file: Path = SUPPORT_FILE
     canned_file: Path = PROJECT_ROOT / "data" / "support" / "canned.yml"
     feedback_file: Path = PROJECT_ROOT / "data" / "support" / "feedback.yml"
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
@@ -78,6 +80,7 @@ class Settings:
             telegram_webhook_secret=webhook_secret,
             telegram_api_url=env.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
             models_dir=Path(env.get("MODEL_DIR") or PROJECT_ROOT / "models"),
+            support_file=support_file(env),
             changelog_file=Path(env.get("KNOWLEDGE_CHANGELOG") or PROJECT_ROOT / "var" / "knowledge" / "changes.jsonl"),
             retrain_accuracy_margin=number_setting(env, "RETRAIN_ACCURACY_MARGIN", 0.02),
         )

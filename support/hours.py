@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -15,6 +17,11 @@ import yaml
 SUPPORT_FILE = Path(__file__).resolve().parent.parent / "data" / "support" / "handoff.yml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SEARCH_DAYS = 15
+
+
+def support_file(env: Mapping[str, str] = os.environ) -> Path:
+    """The support file: ``SUPPORT_FILE`` if set, else the one in ``data/support``."""
+    return Path(env.get("SUPPORT_FILE") or SUPPORT_FILE)
 
 
 def read_support_file(path: Path = SUPPORT_FILE) -> dict[str, Any]:
@@ -69,5 +76,7 @@ def _public_holidays(country: str, year: int) -> frozenset[date]:
 
 
 def _clock(value: str) -> time:
+    if value == "24:00":  # closing at midnight: open until the very end of the day
+        return time.max
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))

@@ -76,6 +76,8 @@ class Stack:
             "HF_HUB_OFFLINE": "1",
             "REDIS_URL": self.redis_url,
             "STORE_DB_PATH": str(self.workdir / "store.sqlite3"),
+            # Open around the clock, so the queue tests don't depend on when the suite runs.
+            "SUPPORT_FILE": str(ROOT / "tests" / "data" / "support_always_open.yml"),
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
             "SANIC_HOST": "127.0.0.1",
             "RASA_TOKEN": RASA_TOKEN,
