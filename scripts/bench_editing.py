@@ -18,42 +18,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from redis.asyncio import Redis
-
 from bot.channels.web_client import WebCustomer
 from bot.console.client import ConsoleAgent
 from bot.dashboard.metrics import percentile
-from bot.store.users import UserStore
 from bot.texts import Texts
+from scripts.bench_common import SAMPLE_FAQ, SAMPLE_FAQ_UNSEEN, gateway_url, signed_in
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_EDITOR = "bench_editor"
 EDITED_FAQ = ("shipping_cost", "what do you charge for postage")
-NEW_FAQ = {
-    "topic": "shipping",
-    "id": "bench_parcel_lockers",
-    "question": "Can you deliver to a parcel locker?",
-    "answer": "Yes: choose a parcel locker at checkout and we deliver there at no extra cost. (Benchmark FAQ.)",
-    "phrasings": [
-        "can you deliver to a parcel locker",
-        "do you ship to parcel lockers",
-        "parcel locker delivery",
-        "send my order to a locker",
-        "is locker delivery possible",
-        "can I pick up my parcel from a locker",
-        "deliver to the locker near my flat",
-        "I want my package in a parcel locker",
-        "do you support delivery lockers",
-        "locker instead of home delivery",
-    ],
-}
-UNSEEN_WORDING = "could my order go to a parcel locker box"
+NEW_FAQ = {**SAMPLE_FAQ, "id": "bench_parcel_lockers", "answer": SAMPLE_FAQ["answer"] + " (Benchmark FAQ.)"}
 # A person reads and types between messages (and the gateway allows 20 messages a minute per chat).
 TYPING_PAUSE_SECONDS = 3.5
 CHATTER = ["hi", "how long does delivery take", "what is your returns policy", "do you ship abroad", "thanks"]
@@ -133,23 +112,18 @@ async def new_faq(editor: ConsoleAgent, gateway: str) -> tuple[float, dict[str, 
         raise RuntimeError(f"retraining failed: {job.get('error')}")
     customer = WebCustomer(gateway)
     await customer.connect()
-    answer = await first_answer(customer, UNSEEN_WORDING)
+    answer = await first_answer(customer, SAMPLE_FAQ_UNSEEN)
     live = time.perf_counter() - added
     await customer.close()
     if answer != NEW_FAQ["answer"]:
-        raise RuntimeError(f"after the swap, {UNSEEN_WORDING!r} got {answer!r}")
+        raise RuntimeError(f"after the swap, {SAMPLE_FAQ_UNSEEN!r} got {answer!r}")
     return live, job
 
 
 async def main(edits: int) -> None:
     """Runs both measurements and prints them."""
-    gateway = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
-    password = secrets.token_urlsafe(16)
-    redis = Redis.from_url(os.environ["REDIS_URL"])
-    await UserStore(redis).create(BENCH_EDITOR, "editor", password, "Bench editor")
-    await redis.close()
-    editor = ConsoleAgent(gateway)
-    await editor.login(BENCH_EDITOR, password)
+    gateway = gateway_url()
+    editor = await signed_in(BENCH_EDITOR, "editor", "Bench editor")
 
     edit_seconds = await answer_edits(editor, gateway, edits)
     print(f"answer edit -> customer     p50 {percentile(edit_seconds, 50):6.2f} s   "

@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
 import time
-
-from redis.asyncio import Redis
 
 from bot.channels.web_client import WebCustomer
 from bot.console.client import ConsoleAgent
 from bot.dashboard.metrics import percentile
-from bot.store.users import UserStore
+from scripts.bench_common import gateway_url, signed_in
 
 BENCH_AGENT = "bench_agent"
 
@@ -49,13 +45,8 @@ async def one_round(gateway: str, agent: ConsoleAgent) -> tuple[float, float]:
 
 async def main(rounds: int) -> None:
     """Runs the rounds and prints the percentiles."""
-    gateway = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
-    password = secrets.token_urlsafe(16)
-    redis = Redis.from_url(os.environ["REDIS_URL"])
-    await UserStore(redis).create(BENCH_AGENT, "agent", password, "Bench")
-    await redis.close()
-    agent = ConsoleAgent(gateway)
-    await agent.login(BENCH_AGENT, password)
+    gateway = gateway_url()
+    agent = await signed_in(BENCH_AGENT, "agent", "Bench")
     await agent.open_socket()
     samples = [await one_round(gateway, agent) for _ in range(rounds)]
     await agent.close(log_out=True)

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from knowledge import KnowledgeEditor
+from scripts.bench_common import SAMPLE_FAQ
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("actions", "addons", "frustration", "knowledge", "scripts", "data", "tests/nlu", ".rasa/cache")
@@ -35,18 +36,6 @@ COPIED_FILES = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml")
 HOOK = re.compile(
     r"^(\S+ \S+) INFO\s+rasa\.engine\.training\.hooks\s+- (Starting to train|Finished training) component '(\w+)'"
 )
-PHRASINGS = [
-    "can you deliver to a parcel locker",
-    "do you ship to parcel lockers",
-    "parcel locker delivery",
-    "send my order to a locker",
-    "is locker delivery possible",
-    "can I collect my parcel from a locker",
-    "deliver to the locker near my flat",
-    "I want my package in a parcel locker",
-    "do you support delivery lockers",
-    "locker instead of home delivery",
-]
 
 
 def project_copy(target: Path) -> Path:
@@ -62,10 +51,8 @@ def project_copy(target: Path) -> Path:
 def add_faq(project: Path) -> None:
     """The change an editor makes: a new FAQ with 10 phrasings."""
     editor = KnowledgeEditor(project / "data" / "knowledge", project / "var" / "changes.jsonl")
-    editor.add_faq(
-        "bench", "en", "shipping", "bench_parcel_lockers", "Can you deliver to a parcel locker?",
-        "Yes: pick a parcel locker at checkout.", PHRASINGS,
-    )  # fmt: skip
+    faq = SAMPLE_FAQ
+    editor.add_faq("bench", "en", faq["topic"], faq["id"], faq["question"], faq["answer"], faq["phrasings"])
 
 
 def timed(command: list[str], project: Path) -> tuple[float, str]:

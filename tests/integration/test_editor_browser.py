@@ -19,6 +19,7 @@ import redis
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bot.texts import Texts
+from scripts.bench_common import SAMPLE_FAQ, SAMPLE_FAQ_UNSEEN
 from tests.integration.stack import MODEL, RASA_TOKEN, ROOT, Stack, free_port, wait_until
 from tests.integration.test_widget_browser import open_chat, send
 
@@ -44,20 +45,8 @@ EDITOR_ROUTES = [
 ]
 
 
-LOCKERS_ANSWER = "Yes: pick a parcel locker at checkout and we deliver there at no extra cost."
-LOCKERS_PHRASINGS = [
-    "can you deliver to a parcel locker",
-    "do you ship to parcel lockers",
-    "parcel locker delivery",
-    "send my order to a locker",
-    "is locker delivery possible",
-    "can I collect my parcel from a locker",
-    "deliver to the locker near my flat",
-    "I want my package in a parcel locker",
-    "do you support delivery lockers",
-    "locker instead of home delivery",
-    "what does express delivery to a locker cost",
-]
+# The new FAQ comes with one phrasing that belongs to another FAQ; the editor moves it there.
+MISPLACED_PHRASING = "what does express delivery to a locker cost"
 CHATTER = ["how long does delivery take", "what is your returns policy", "do you ship abroad"]
 # A person reads and types between messages (and the gateway limits a chat to 20 messages a minute).
 TYPING_PAUSE_MS = 4000
@@ -137,8 +126,8 @@ def test_a_new_faq_goes_live_after_the_swap_and_a_chatting_customer_sees_no_erro
     stack.add_user("hyejin", "editor", "Hyejin", PASSWORD)
     editor = signed_in(browser, editing_gateway, "hyejin").new_page()
     editor.goto(editing_gateway + "/editor")
-    add_lockers_faq(editor)
-    move_phrasing(editor, "what does express delivery to a locker cost", "shipping_express")
+    add_sample_faq(editor)
+    move_phrasing(editor, MISPLACED_PHRASING, "shipping_express")
 
     customer = browser.new_context().new_page()
     open_chat(customer, stack)
@@ -147,8 +136,8 @@ def test_a_new_faq_goes_live_after_the_swap_and_a_chatting_customer_sees_no_erro
     expect(editor.locator("#training-state")).to_contain_text("Training: done", timeout=10_000)
     expect(editor.locator("#training-progress")).to_have_attribute("value", "100")
 
-    send(customer, "could my order go to a parcel locker box")
-    expect(customer.locator(".maru-bot .maru-text").last).to_have_text(LOCKERS_ANSWER, timeout=15_000)
+    send(customer, SAMPLE_FAQ_UNSEEN)
+    expect(customer.locator(".maru-bot .maru-text").last).to_have_text(SAMPLE_FAQ["answer"], timeout=15_000)
     texts = Texts.load(ROOT / "domain.yml")
     failures = {texts.get("utter_gateway_unavailable"), texts.get("utter_rate_limited")}
     assert failures.isdisjoint(customer.locator(".maru-bot .maru-text").all_text_contents())
@@ -156,22 +145,22 @@ def test_a_new_faq_goes_live_after_the_swap_and_a_chatting_customer_sees_no_erro
     customer.context.close()
 
 
-def add_lockers_faq(editor: Page) -> None:
+def add_sample_faq(editor: Page) -> None:
     """Fills and sends the new-FAQ form."""
-    editor.get_by_label("Topic", exact=True).fill("shipping")
-    editor.get_by_label("Id", exact=True).fill("parcel_lockers")
-    editor.get_by_label("Question", exact=True).fill("Can you deliver to a parcel locker?")
-    editor.locator("#new-answer").fill(LOCKERS_ANSWER)
-    editor.get_by_label("Phrasings, one per line").fill("\n".join(LOCKERS_PHRASINGS))
+    editor.get_by_label("Topic", exact=True).fill(SAMPLE_FAQ["topic"])
+    editor.get_by_label("Id", exact=True).fill(SAMPLE_FAQ["id"])
+    editor.get_by_label("Question", exact=True).fill(SAMPLE_FAQ["question"])
+    editor.locator("#new-answer").fill(SAMPLE_FAQ["answer"])
+    editor.get_by_label("Phrasings, one per line").fill("\n".join([*SAMPLE_FAQ["phrasings"], MISPLACED_PHRASING]))
     editor.get_by_role("button", name="Add FAQ").click()
     expect(editor.locator("#status")).to_have_text("FAQ added; customers get it after retraining.")
 
 
 def move_phrasing(editor: Page, phrasing: str, target: str) -> None:
     """Opens the new FAQ and moves one of its phrasings with the move control."""
-    editor.get_by_label("Search FAQs").fill("parcel_lockers")
+    editor.get_by_label("Search FAQs").fill(SAMPLE_FAQ["id"])
     editor.get_by_role("button", name="Search").click()
-    editor.locator("#results li", has_text="parcel_lockers").click()
+    editor.locator("#results li", has_text=SAMPLE_FAQ["id"]).click()
     editor.get_by_label(f"Move '{phrasing}' to FAQ").fill(target)
     editor.locator("#phrasings li", has_text=phrasing).get_by_role("button", name="Move", exact=True).click()
     expect(editor.locator("#status")).to_have_text(f"Phrasing moved to {target}; it takes effect after retraining.")
