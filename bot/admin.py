@@ -29,6 +29,10 @@ from bot.store.training import TrainingStore
 from bot.store.users import ROLES, UserError, UserStore
 
 
+class RetrainingFailed(RuntimeError):
+    """The retraining job failed, was refused, or could not start."""
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bot.admin", description=__doc__.splitlines()[0])
@@ -58,7 +62,7 @@ async def run(args: argparse.Namespace, redis: Redis) -> str:
 
 
 async def retrain(args: argparse.Namespace, redis: Redis) -> str:
-    """Runs one retraining job to its end; raises UserError if it failed or another job is running."""
+    """Runs one retraining job to its end; raises RetrainingFailed if it failed or another job is running."""
     env = os.environ
     async with httpx.AsyncClient() as http:
         rasa_url, token = required_setting(env, "RASA_URL").rstrip("/"), Secret(required_setting(env, "RASA_TOKEN"))
@@ -73,9 +77,9 @@ async def retrain(args: argparse.Namespace, redis: Redis) -> str:
         )
         state = await trainer.run(args.editor)
     if state is None:
-        raise UserError("another retraining job is running; see the editor page")
+        raise RetrainingFailed("another retraining job is running; see the editor page")
     if state.get("state") != "done":
-        raise UserError(state.get("error", "retraining failed"))
+        raise RetrainingFailed(state.get("error", "retraining failed"))
     return f"the new model is live (held-out FAQ accuracy {state['accuracy_before']} -> {state['accuracy_after']})"
 
 
@@ -102,7 +106,7 @@ def main() -> None:
 
     try:
         print(asyncio.run(with_redis()))
-    except (UserError, SettingsError) as error:
+    except (UserError, SettingsError, RetrainingFailed) as error:
         sys.exit(f"error: {error}")
 
 
