@@ -1,6 +1,6 @@
 """Prints a model's held-out FAQ-retrieval and intent accuracy as JSON (used before a model goes live).
 
-Example: python -m scripts.check_model var/candidates/candidate.tar.gz
+Example: python -m scripts.check_model models/candidates/candidate-1763900000.tar.gz
 """
 
 from __future__ import annotations

@@ -74,8 +74,10 @@ class Trainer:
 
     async def _job(self, editor: str) -> None:
         await self.store.reset(state="training", progress=0, editor=editor, started=time.time())
+        # Next to the live model: where Rasa can read it too (a volume shared with it in docker-compose).
+        candidate = self.models_dir / "candidates" / f"candidate-{int(time.time())}.tar.gz"
         try:
-            candidate = await self._train()
+            await self._train(candidate)
             await self.store.update(state="checking", progress=90)
             before, after = await self._measured(self.models_dir / LIVE_MODEL), await self._measured(candidate)
             await self.store.update(accuracy_before=before, accuracy_after=after)
@@ -92,17 +94,23 @@ class Trainer:
             logger.exception("retraining failed")
             await self.store.log(f"FAILED: {error}")
             await self.store.update(state="failed", error=str(error) or type(error).__name__, finished=time.time())
+        finally:
+            candidate.unlink(missing_ok=True)  # the live model is a copy of it; a refused one is not kept
 
-    async def _train(self) -> Path:
-        out = self.project_root / "var" / "candidates"
-        name = f"candidate-{int(time.time())}"
+    async def _train(self, candidate: Path) -> None:
         rasa = str(Path(sys.executable).parent / "rasa")
-        # No --force: Rasa's cache keeps the parts whose inputs did not change (the dialogue policies).
-        command = [rasa, "train", "--out", str(out), "--fixed-model-name", name]
+        # No --force: Rasa's cache keeps the parts whose inputs did not change.
+        command = [
+            rasa,
+            "train",
+            "--out",
+            str(candidate.parent),
+            "--fixed-model-name",
+            candidate.name[: -len(".tar.gz")],
+        ]
         process = await self._run(command)
         if process.returncode != 0:
             raise TrainingFailed(f"training failed (exit {process.returncode}); see the log")
-        return out / f"{name}.tar.gz"
 
     async def _run(self, command: list[str]) -> asyncio.subprocess.Process:
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}

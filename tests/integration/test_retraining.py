@@ -63,3 +63,4 @@ def test_a_model_trained_on_broken_data_is_refused(stack: Stack, tmp_path: Path)
     assert float(state[b"accuracy_after"]) < float(state[b"accuracy_before"]) - 0.02
     assert model_id(stack) == live_before
     assert (models / "maru.tar.gz").read_bytes() == MODEL.read_bytes()
+    assert not list((models / "candidates").glob("*.tar.gz"))  # the refused candidate is not kept
