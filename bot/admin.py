@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import getpass
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from redis.asyncio import Redis
 
 from bot.editor.training import Trainer
 from bot.rasa import RasaClient
-from bot.settings import PROJECT_ROOT, Secret, SettingsError, number_setting, required_setting
+from bot.settings import PROJECT_ROOT, Settings, SettingsError
 from bot.store.training import TrainingStore
 from bot.store.users import ROLES, UserError, UserStore
 
@@ -63,19 +62,10 @@ async def run(args: argparse.Namespace, redis: Redis) -> str:
 
 async def retrain(args: argparse.Namespace, redis: Redis) -> str:
     """Runs one retraining job to its end; raises RetrainingFailed if it failed or another job is running."""
-    env = os.environ
+    settings = Settings.from_env()
     async with httpx.AsyncClient() as http:
-        rasa_url, token = required_setting(env, "RASA_URL").rstrip("/"), Secret(required_setting(env, "RASA_TOKEN"))
-        rasa = RasaClient(http, rasa_url, token, 10)
-        trainer = Trainer(
-            store=TrainingStore(redis),
-            rasa=rasa,
-            project_root=args.project,
-            models_dir=Path(env.get("MODEL_DIR") or PROJECT_ROOT / "models"),
-            accuracy_margin=number_setting(env, "RETRAIN_ACCURACY_MARGIN", 0.02),
-            owner=f"{socket.gethostname()}:{os.getpid()}",
-        )
-        state = await trainer.run(args.editor)
+        rasa = RasaClient(http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+        state = await Trainer.for_settings(settings, TrainingStore(redis), rasa, args.project).run(args.editor)
     if state is None:
         raise RetrainingFailed("another retraining job is running; see the editor page")
     if state.get("state") != "done":

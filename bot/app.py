@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
 
 import httpx
@@ -28,7 +26,7 @@ from bot.handoff import Desk
 from bot.health import health_blueprint
 from bot.notices import Notices
 from bot.rasa import RasaClient
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 from bot.store.activity import ActivityStore
 from bot.store.callbacks import CallbackStore
 from bot.store.feedback import FeedbackStore
@@ -79,14 +77,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
         app.ctx.followups = FollowUpStore(app.ctx.redis)
         app.ctx.notices = NoticeStore(app.ctx.redis)
         app.ctx.training = TrainingStore(app.ctx.redis)
-        app.ctx.trainer = Trainer(
-            store=app.ctx.training,
-            rasa=app.ctx.rasa,
-            project_root=PROJECT_ROOT,
-            models_dir=settings.models_dir,
-            accuracy_margin=settings.retrain_accuracy_margin,
-            owner=f"{socket.gethostname()}:{os.getpid()}",
-        )
+        app.ctx.trainer = Trainer.for_settings(settings, app.ctx.training, app.ctx.rasa)
         app.ctx.surveys = Surveys(
             state=SurveyStore(app.ctx.redis),
             feedback=app.ctx.analytics.feedback,

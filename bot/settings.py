@@ -66,10 +66,10 @@ class Settings:
         if telegram_token and public_url and not webhook_secret:
             raise SettingsError("TELEGRAM_WEBHOOK_SECRET is required when PUBLIC_URL enables the Telegram webhook")
         return cls(
-            redis_url=required_setting(env, "REDIS_URL"),
-            rasa_url=required_setting(env, "RASA_URL").rstrip("/"),
-            rasa_token=Secret(required_setting(env, "RASA_TOKEN")),
-            session_secret=Secret(required_setting(env, "SESSION_SECRET")),
+            redis_url=_required(env, "REDIS_URL"),
+            rasa_url=_required(env, "RASA_URL").rstrip("/"),
+            rasa_token=Secret(_required(env, "RASA_TOKEN")),
+            session_secret=Secret(_required(env, "SESSION_SECRET")),
             host=env.get("GATEWAY_HOST", "127.0.0.1"),
             port=_integer(env, "GATEWAY_PORT", 8000),
             public_url=public_url.rstrip("/") if public_url else None,
@@ -82,12 +82,11 @@ class Settings:
             models_dir=Path(env.get("MODEL_DIR") or PROJECT_ROOT / "models"),
             support_file=support_file(env),
             changelog_file=Path(env.get("KNOWLEDGE_CHANGELOG") or PROJECT_ROOT / "var" / "knowledge" / "changes.jsonl"),
-            retrain_accuracy_margin=number_setting(env, "RETRAIN_ACCURACY_MARGIN", 0.02),
+            retrain_accuracy_margin=_number(env, "RETRAIN_ACCURACY_MARGIN", 0.02),
         )
 
 
-def required_setting(env: Mapping[str, str], name: str) -> str:
-    """A setting that must be given; SettingsError names it when it is missing."""
+def _required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if not value:
         raise SettingsError(f"{name} is not set; see README, 'Configuration'")
@@ -109,8 +108,7 @@ def _integer(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from error
 
 
-def number_setting(env: Mapping[str, str], name: str, default: float) -> float:
-    """A decimal setting, or the default; SettingsError when it is not a number."""
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default

@@ -17,12 +17,14 @@ import json
 import logging
 import os
 import shutil
+import socket
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.rasa import RasaClient
+from bot.settings import PROJECT_ROOT, Settings
 from bot.store.training import TrainingStore
 from knowledge import KnowledgeBase
 
@@ -48,6 +50,20 @@ class Trainer:
     models_dir: Path
     accuracy_margin: float
     owner: str
+
+    @classmethod
+    def for_settings(
+        cls, settings: Settings, store: TrainingStore, rasa: RasaClient, project_root: Path = PROJECT_ROOT
+    ) -> Trainer:
+        """The trainer of this process (its owner name marks the lock it holds)."""
+        return cls(
+            store=store,
+            rasa=rasa,
+            project_root=project_root,
+            models_dir=settings.models_dir,
+            accuracy_margin=settings.retrain_accuracy_margin,
+            owner=f"{socket.gethostname()}:{os.getpid()}",
+        )
 
     async def request(self, editor: str) -> str:
         """Starts a job, or queues one behind the running job; returns ``started`` or ``queued``."""
@@ -79,7 +95,9 @@ class Trainer:
         try:
             await self._train(candidate)
             await self.store.update(state="checking", progress=90)
-            before, after = await self._measured(self.models_dir / LIVE_MODEL), await self._measured(candidate)
+            cases = await asyncio.to_thread(held_out_digest, self.project_root)
+            before = await self._measured(self.models_dir / LIVE_MODEL, cases)
+            after = await self._measured(candidate, cases)
             await self.store.update(accuracy_before=before, accuracy_after=after)
             if after < before - self.accuracy_margin:
                 raise TrainingFailed(
@@ -129,9 +147,9 @@ class Trainer:
         await process.wait()
         return process
 
-    async def _measured(self, model: Path) -> float:
+    async def _measured(self, model: Path, cases: str) -> float:
         """A model's accuracy, measured once per model and held-out set: the live model was a candidate before."""
-        key = await asyncio.to_thread(accuracy_key, model, self.project_root)
+        key = await asyncio.to_thread(accuracy_key, model, cases)
         known = await self.store.known_accuracy(key)
         if known is not None:
             await self.store.log(f"{model.name}: FAQ accuracy on held-out phrasings {known:.1%} (measured before)")
@@ -166,11 +184,16 @@ class Trainer:
         await self.store.log(f"live model is now {candidate.name}")
 
 
-def accuracy_key(model: Path, project_root: Path) -> str:
-    """Names a measurement: the model's bytes and the held-out phrasings it was measured on."""
-    digest = hashlib.sha256(model.read_bytes())
+def held_out_digest(project_root: Path) -> str:
+    """Names the held-out phrasings a model is measured on (the core intents' and the FAQs')."""
+    digest = hashlib.sha256()
     core_cases = project_root / "tests" / "nlu" / "core_held_out.yml"
     digest.update(core_cases.read_bytes() if core_cases.exists() else b"")
     for faq in KnowledgeBase.load(project_root / "data" / "knowledge"):
         digest.update(json.dumps([faq.language, faq.id, faq.held_out]).encode())
     return digest.hexdigest()
+
+
+def accuracy_key(model: Path, cases: str) -> str:
+    """Names a measurement: the model's bytes and the digest of the held-out phrasings."""
+    return f"{hashlib.sha256(model.read_bytes()).hexdigest()}:{cases}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import fakeredis
 import yaml
 
-from bot.editor.training import accuracy_key
+from bot.editor.training import accuracy_key, held_out_digest
 from bot.store.training import TrainingStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,15 +49,15 @@ def test_the_accuracy_key_follows_the_model_and_the_held_out_phrasings_only(tmp_
     shutil.copytree(ROOT / "data" / "knowledge", tmp_path / "data" / "knowledge")
     model = tmp_path / "model.tar.gz"
     model.write_bytes(b"model one")
-    first = accuracy_key(model, tmp_path)
+    first = accuracy_key(model, held_out_digest(tmp_path))
     shipping = tmp_path / "data" / "knowledge" / "en" / "shipping.yml"
     document = yaml.safe_load(shipping.read_text(encoding="utf-8"))
     document["faqs"][0]["phrasings"].append("a new training phrasing")
     shipping.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    assert accuracy_key(model, tmp_path) == first
+    assert accuracy_key(model, held_out_digest(tmp_path)) == first
     document["faqs"][0]["held_out"].append("a new held-out phrasing")
     shipping.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    assert accuracy_key(model, tmp_path) != first
-    held_out_changed = accuracy_key(model, tmp_path)
+    assert accuracy_key(model, held_out_digest(tmp_path)) != first
+    held_out_changed = accuracy_key(model, held_out_digest(tmp_path))
     model.write_bytes(b"model two")
-    assert accuracy_key(model, tmp_path) != held_out_changed
+    assert accuracy_key(model, held_out_digest(tmp_path)) != held_out_changed
