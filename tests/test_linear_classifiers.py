@@ -2,8 +2,10 @@ import math
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 import scipy.sparse as sp
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -181,3 +183,42 @@ def test_joint_confidence_can_put_another_intent_first(tmp_path: Path, training_
         {"name": "faq", "confidence": 0.55 * answer},
     ]
     assert message.get("intent") == {"name": "greet", "confidence": 0.45}
+
+
+class ParcelLockerEncoder:
+    """Stands in for the sentence encoder: every new phrasing means "parcel locker"."""
+
+    def encode(self, texts: list[str]) -> npt.NDArray[np.float64]:
+        return np.tile([0.0, 0.0, 1.0], (len(texts), 1))
+
+
+def write_faqs(directory: Path, faqs: dict[str, list[str]]) -> None:
+    entries = [{"id": i, "question": f"{i}?", "answer": f"{i}.", "phrasings": p} for i, p in faqs.items()]
+    (directory / "shipping.yml").write_text(yaml.safe_dump({"topic": "shipping", "faqs": entries}))
+
+
+def test_faq_classifier_answers_a_faq_added_since_training(
+    tmp_path: Path, training_data: TrainingData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("addons.linear_classifiers.default_encoder", ParcelLockerEncoder)
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "en").mkdir(parents=True)
+    trained = {k.split("/")[1]: [f"{k} {i}" for i in range(4)] for k in DIRECTIONS if k.startswith("faq/")}
+    write_faqs(knowledge / "en", trained)
+    storage, resource = LocalModelStorage(tmp_path), Resource("faq")
+    config = {**FaqClassifier.get_default_config(), "knowledge_dir": str(knowledge)}
+    FaqClassifier.create(config, storage, resource, context()).train(training_data)
+    loaded = FaqClassifier.load(config, storage, resource, context())
+
+    write_faqs(knowledge / "en", {**trained, "parcel_lockers": ["can you deliver to a parcel locker"]})
+    message = Message.build(text="could it go to a locker")
+    vector = np.array([0.0, 0.1, 1.0]) / np.linalg.norm([0.0, 0.1, 1.0])
+    message.add_features(Features(vector[np.newaxis, :], "sentence", "text", "encoder"))
+    [message] = loaded.process([message])
+
+    similarity = pytest.approx(1 / np.sqrt(1.01))
+    selected = message.get("response_selector")["faq"]
+    assert selected["response"]["intent_response_key"] == "faq/parcel_lockers"
+    assert selected["response"]["confidence"] == similarity
+    assert next(r["intent_response_key"] for r in selected["ranking"]) == "faq/parcel_lockers"
+    assert message.get("intent") == {"name": "faq", "confidence": similarity}
