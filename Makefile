@@ -27,7 +27,8 @@ bench: ## NLU held-out accuracy; with `make run` up, also reply latency and live
 	@source scripts/lib.sh && python -m scripts.evaluate_nlu
 	@source scripts/lib.sh && if gateway_ready; then python -m scripts.bench_gateway && python -m scripts.bench_handoff; else echo "gateway not running: start 'make run' for the latency benchmarks"; fi
 
-bench-editing: ## Retraining strategies compared (offline); with `make run` up, time to live of edits and latency during a swap
+bench-editing: ## Live phrasings and retraining strategies (offline); with `make run` up, time to live of edits and latency during a swap
+	@source scripts/lib.sh && python -m scripts.evaluate_live_phrasings
 	@source scripts/lib.sh && python -m scripts.bench_retraining
 	@source scripts/lib.sh && if gateway_ready; then python -m scripts.bench_editing; else echo "gateway not running: start 'make run' for the time-to-live benchmark"; fi
 
