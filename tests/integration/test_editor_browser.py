@@ -1,8 +1,9 @@
 """Editors in a real browser.
 
-An answer edit is live for customers at once; a new FAQ goes live after retraining and
-the swap, while a customer chatting meanwhile never sees an error; notices are published
-from the page; agents can't open editor routes.
+An answer edit is live for customers at once; a new FAQ and a moved phrasing are live at
+once too (live phrasings) and stay live through retraining and the swap, while a customer
+chatting meanwhile never sees an error; notices are published from the page; agents can't
+open editor routes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import redis
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bot.texts import Texts
+from knowledge import KnowledgeBase
 from scripts.bench_common import SAMPLE_FAQ, SAMPLE_FAQ_UNSEEN
 from tests.integration.stack import MODEL, RASA_TOKEN, ROOT, Stack, free_port, wait_until
 from tests.integration.test_widget_browser import open_chat, send
@@ -134,7 +136,7 @@ def test_agents_get_403_and_strangers_401_on_editor_routes(stack: Stack) -> None
             assert agent.request(method, path, headers={"X-CSRF-Token": csrf}).status_code == 403, path
 
 
-def test_a_new_faq_goes_live_after_the_swap_and_a_chatting_customer_sees_no_error(
+def test_a_new_faq_is_live_at_once_and_through_the_swap_and_a_chatting_customer_sees_no_error(
     stack: Stack, browser: Browser, editing_gateway: str
 ) -> None:
     stack.add_user("hyejin", "editor", "Hyejin", PASSWORD)
@@ -142,10 +144,23 @@ def test_a_new_faq_goes_live_after_the_swap_and_a_chatting_customer_sees_no_erro
     editor.goto(editing_gateway + "/editor")
     add_sample_faq(editor)
     move_phrasing(editor, MISPLACED_PHRASING, "shipping_express")
+    moved = time.monotonic()
+
+    training = redis.Redis.from_url(stack.redis_url)
+    early = browser.new_context().new_page()
+    open_chat(early, stack)
+    send(early, SAMPLE_FAQ_UNSEEN)
+    expect(early.locator(".maru-bot .maru-text").last).to_have_text(SAMPLE_FAQ["answer"], timeout=15_000)
+    send(early, MISPLACED_PHRASING)
+    express = KnowledgeBase.load(KNOWLEDGE.parent).get("shipping_express", "en")
+    assert express is not None
+    expect(early.locator(".maru-bot .maru-text").last).to_have_text(express.answer, timeout=15_000)
+    # Answered by the live phrasings: the model that knows them is not trained yet.
+    assert training.hget("training:state", "state") not in (b"swapping", b"done"), time.monotonic() - moved
 
     customer = browser.new_context().new_page()
     open_chat(customer, stack)
-    states = chat_until_the_job_ends(customer, redis.Redis.from_url(stack.redis_url))
+    states = chat_until_the_job_ends(customer, training)
     assert "swapping" in states, states
     expect(editor.locator("#training-state")).to_contain_text("Training: done", timeout=10_000)
     expect(editor.locator("#training-progress")).to_have_attribute("value", "100")
@@ -157,7 +172,7 @@ def test_a_new_faq_goes_live_after_the_swap_and_a_chatting_customer_sees_no_erro
     open_chat(newcomer, stack)
     send(newcomer, SAMPLE_FAQ_UNSEEN)
     expect(newcomer.locator(".maru-bot .maru-text").last).to_have_text(SAMPLE_FAQ["answer"], timeout=15_000)
-    for page in (editor, customer, newcomer):
+    for page in (editor, early, customer, newcomer):
         page.context.close()
 
 
@@ -169,7 +184,9 @@ def add_sample_faq(editor: Page) -> None:
     editor.locator("#new-answer").fill(SAMPLE_FAQ["answer"])
     editor.get_by_label("Phrasings, one per line").fill("\n".join([*SAMPLE_FAQ["phrasings"], MISPLACED_PHRASING]))
     editor.get_by_role("button", name="Add FAQ").click()
-    expect(editor.locator("#status")).to_have_text("FAQ added; customers get it after retraining.")
+    expect(editor.locator("#status")).to_have_text(
+        "FAQ added and live; retraining in the background takes it into the model."
+    )
 
 
 def move_phrasing(editor: Page, phrasing: str, target: str) -> None:
@@ -179,7 +196,9 @@ def move_phrasing(editor: Page, phrasing: str, target: str) -> None:
     editor.locator("#results li", has_text=SAMPLE_FAQ["id"]).click()
     editor.get_by_label(f"Move '{phrasing}' to FAQ").fill(target)
     editor.locator("#phrasings li", has_text=phrasing).get_by_role("button", name="Move", exact=True).click()
-    expect(editor.locator("#status")).to_have_text(f"Phrasing moved to {target}; it takes effect after retraining.")
+    expect(editor.locator("#status")).to_have_text(
+        f"Phrasing moved to {target} and live there; retraining in the background takes it into the model."
+    )
     expect(editor.locator("#faq-meta")).to_contain_text("10 phrasings")
     assert phrasing in SHIPPING.read_text(encoding="utf-8").split("id: shipping_express", 1)[1]
 

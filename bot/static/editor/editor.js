@@ -64,7 +64,7 @@
     form.appendChild(target); form.appendChild(submit);
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      change("/phrasings/move", { text: phrasing, to: target.value.trim() }, "Phrasing moved to " + target.value.trim() + "; it takes effect after retraining.");
+      change("/phrasings/move", { text: phrasing, to: target.value.trim() }, "Phrasing moved to " + target.value.trim() + " and live there; retraining in the background takes it into the model.");
     });
     return form;
   }
@@ -149,7 +149,7 @@
           item.appendChild(button("Add as phrasing of " + s.faq_id, function () {
             api("/editor/api/faqs/" + encodeURIComponent(s.faq_id) + "/phrasings", { text: g.text })
               .then(function () { return api("/editor/api/inbox/dismiss", { texts: wordings }); })
-              .then(function () { report("Added to " + s.faq_id + "; it takes effect after retraining."); loadInbox(); loadChanges(); })
+              .then(function () { report("Added to " + s.faq_id + " and live; retraining in the background takes it into the model."); loadInbox(); loadChanges(); })
               .catch(fail);
           }));
         });
@@ -169,7 +169,7 @@
     var phrasings = $("new-phrasings").value.split("\n").map(function (p) { return p.trim(); }).filter(Boolean);
     api("/editor/api/faqs", { topic: $("new-topic").value, id: $("new-id").value, question: $("new-question").value,
       answer: $("new-answer").value, phrasings: phrasings })
-      .then(function () { report("FAQ added; customers get it after retraining."); loadChanges(); loadInbox(); loadCatalogue(); })
+      .then(function () { report("FAQ added and live; retraining in the background takes it into the model."); loadChanges(); loadInbox(); loadCatalogue(); })
       .catch(fail);
   }
 
@@ -182,7 +182,7 @@
       $("retire").addEventListener("click", function () { if (window.confirm("Retire this FAQ?")) change("/retire", {}, "Retired."); });
       $("phrasing-form").addEventListener("submit", function (e) {
         e.preventDefault();
-        change("/phrasings", { text: $("new-phrasing").value }, "Phrasing added; it takes effect after retraining.");
+        change("/phrasings", { text: $("new-phrasing").value }, "Phrasing added and live; retraining in the background takes it into the model.");
         $("new-phrasing").value = "";
       });
       $("preview-form").addEventListener("submit", function (e) {
