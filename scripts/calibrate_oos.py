@@ -189,6 +189,7 @@ def main() -> None:
     parses = asyncio.run(parse_all(arguments.model, by_split))
     result = calibrate(by_split, parses)
     output = ROOT / "results" / "oos_calibration.json"
+    output.parent.mkdir(exist_ok=True)
     output.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
