@@ -7,9 +7,11 @@ HttpOnly cookie; nothing about the customer ever appears in a URL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -100,32 +102,40 @@ def web_blueprint() -> Blueprint:
 async def _serve(request: Request, ws: Any, conversation: str) -> None:
     ctx = request.app.ctx
     try:
-        history = await ctx.transcripts.read(conversation, HISTORY_LENGTH)
+        # Subscribed before the history goes out: a reply to the customer's first frame can't be missed.
+        async with ctx.outbox.following(conversation) as events:
+            history = await ctx.transcripts.read(conversation, HISTORY_LENGTH)
+            follower = asyncio.create_task(_forward(ws, events))
+            try:
+                await ws.send(json.dumps({"type": "history", "messages": [history_event(e) for e in history]}))
+                await _read_frames(ctx, ws, conversation)
+            finally:
+                follower.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await follower
     except (RedisError, OSError) as error:
-        logger.warning("no transcript store for a web socket: %s", error)
+        logger.warning("web socket closed, Redis unavailable: %s", error)
         await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
         await ws.close(code=1011, reason="store unavailable")
-        return
-    follower = asyncio.create_task(_forward(ctx, ws, conversation))
+
+
+async def _read_frames(ctx: Any, ws: Any, conversation: str) -> None:
     try:
-        await ws.send(json.dumps({"type": "history", "messages": [history_event(e) for e in history]}))
         while True:
             raw = await ws.recv()
             if raw is None:
-                break
+                return
             await _receive(ctx, ws, conversation, raw)
     except ConnectionClosed:
         pass
     except StoreUnavailable:
         await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
-    finally:
-        follower.cancel()
 
 
-async def _forward(ctx: Any, ws: Any, conversation: str) -> None:
+async def _forward(ws: Any, events: AsyncIterator[dict[str, Any]]) -> None:
     """Pushes the conversation's events; if the subscription breaks, closes so the widget reconnects."""
     try:
-        async for event in ctx.outbox.follow(conversation):
+        async for event in events:
             await ws.send(json.dumps(event))
     except (RedisError, OSError) as error:
         logger.warning("outbox subscription of a web socket failed: %s", error)

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -269,24 +270,29 @@ def _text_field(request: Request) -> str:
 
 async def _serve_console(ctx: Any, ws: Any, agent: str, conversation: str | None) -> None:
     """Pushes queue and conversation events, and keeps the agent marked online while connected."""
-    heartbeat = asyncio.create_task(_beat(ctx, agent))
-    relay = asyncio.create_task(_relay(ctx, ws, conversation))
     try:
-        await ws.send(json.dumps({"type": "ready"}))
-        while await ws.recv() is not None:
-            continue
-    except ConnectionClosed:
-        pass
-    finally:
-        for task in (heartbeat, relay):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Subscribed before "ready" goes out, so the console misses nothing that happens after it.
+        async with ctx.outbox.following_console(conversation) as events:
+            tasks = [asyncio.create_task(_beat(ctx, agent)), asyncio.create_task(_relay(ws, events))]
+            try:
+                await ws.send(json.dumps({"type": "ready"}))
+                while await ws.recv() is not None:
+                    continue
+            except ConnectionClosed:
+                pass
+            finally:
+                for task in tasks:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+    except (RedisError, OSError) as error:
+        logger.warning("console socket closed, Redis unavailable: %s", error)
+        await ws.close(code=1011, reason="relay unavailable")
 
 
-async def _relay(ctx: Any, ws: Any, conversation: str | None) -> None:
+async def _relay(ws: Any, events: AsyncIterator[dict[str, Any]]) -> None:
     try:
-        async for event in ctx.outbox.follow_console(conversation):
+        async for event in events:
             await ws.send(json.dumps(event))
     except (RedisError, OSError) as error:
         logger.warning("console socket relay failed: %s", error)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 
 CHANNEL = "outbox:{conversation}"
 CONSOLE = "console:events"
@@ -34,25 +36,34 @@ class Outbox:
         channel = CONSOLE if conversation is None else CONSOLE_CONVERSATION.format(conversation=conversation)
         await self._publisher.publish(channel, json.dumps(event))
 
-    async def follow(self, conversation: str) -> AsyncIterator[dict[str, Any]]:
-        """Yields the conversation's events as they are published."""
-        async for event in self._follow([CHANNEL.format(conversation=conversation)]):
-            yield event
+    def following(self, conversation: str) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
+        """Subscribes to the conversation's events on entry; the context yields them as published."""
+        return self._subscribed([CHANNEL.format(conversation=conversation)])
 
-    async def follow_console(self, conversation: str | None) -> AsyncIterator[dict[str, Any]]:
-        """Yields queue events, and a conversation's messages and agent-only events if one is open."""
+    def following_console(self, conversation: str | None) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
+        """Subscribes to queue events, and to a conversation's messages and agent-only events if one is open."""
         channels = [CONSOLE]
         if conversation is not None:
             channels += [
                 CHANNEL.format(conversation=conversation),
                 CONSOLE_CONVERSATION.format(conversation=conversation),
             ]
-        async for event in self._follow(channels):
-            yield event
+        return self._subscribed(channels)
 
-    async def _follow(self, channels: list[str]) -> AsyncIterator[dict[str, Any]]:
+    @asynccontextmanager
+    async def _subscribed(self, channels: list[str]) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
         async with self._subscriber.pubsub() as pubsub:
             await pubsub.subscribe(*channels)
-            async for message in pubsub.listen():
-                if message.get("type") == "message":
-                    yield json.loads(message["data"])
+            # Redis confirms each channel before it sends any message published on it; once every
+            # confirmation is read, nothing published after entry can be missed.
+            confirmed = 0
+            while confirmed < len(channels):
+                reply = await pubsub.get_message(timeout=None)
+                confirmed += reply is not None and reply["type"] == "subscribe"
+            yield _events(pubsub)
+
+
+async def _events(pubsub: PubSub) -> AsyncIterator[dict[str, Any]]:
+    async for message in pubsub.listen():
+        if message.get("type") == "message":
+            yield json.loads(message["data"])

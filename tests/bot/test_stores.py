@@ -1,9 +1,11 @@
+import asyncio
 from collections.abc import AsyncIterator
 
 import fakeredis
 import pytest
 
 from bot.store.limits import RateLimiter, first_time_seen
+from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry, TranscriptStore
 
 
@@ -42,3 +44,24 @@ async def test_update_ids_are_processed_once(redis: fakeredis.FakeAsyncRedis) ->
     assert await first_time_seen(redis, "telegram", 7)
     assert not await first_time_seen(redis, "telegram", 7)
     assert await first_time_seen(redis, "telegram", 8)
+
+
+async def test_an_event_published_right_after_subscribing_is_not_missed(redis: fakeredis.FakeAsyncRedis) -> None:
+    outbox = Outbox(redis, redis)
+    async with outbox.following("web-1") as events:
+        await outbox.publish("web-1", {"type": "message", "text": "hi"})
+        await outbox.publish("web-2", {"type": "message", "text": "not yours"})
+        await outbox.publish("web-1", {"type": "typing", "on": False})
+        received = [await asyncio.wait_for(anext(events), 2) for _ in range(2)]
+    assert received == [{"type": "message", "text": "hi"}, {"type": "typing", "on": False}]
+
+
+async def test_a_console_follows_the_queue_and_its_open_conversation(redis: fakeredis.FakeAsyncRedis) -> None:
+    outbox = Outbox(redis, redis)
+    async with outbox.following_console("web-1") as events:
+        await outbox.publish_console({"type": "queue"})
+        await outbox.publish("web-1", {"type": "message"})
+        await outbox.publish_console({"type": "other chat"}, conversation="web-2")
+        await outbox.publish_console({"type": "note"}, conversation="web-1")
+        received = [await asyncio.wait_for(anext(events), 2) for _ in range(3)]
+    assert received == [{"type": "queue"}, {"type": "message"}, {"type": "note"}]
