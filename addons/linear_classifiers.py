@@ -225,6 +225,7 @@ class FaqClassifier(SentenceLinearClassifier):
     neighbour (``addons/live_phrasings.py``) until the next training takes them in.
     """
 
+    _trained: PhrasingIndex | None = None
     _live: LivePhrasings | None = None
 
     @staticmethod
@@ -235,6 +236,7 @@ class FaqClassifier(SentenceLinearClassifier):
             "retrieval_intent": "faq",
             "ranking_length": 5,
             "joint_confidence": False,
+            "similarity_confidence": False,
             "knowledge_dir": None,
             "language": "en",
             # Chosen on the validation half by scripts/evaluate_live_phrasings.py (docs/editing.md).
@@ -251,10 +253,10 @@ class FaqClassifier(SentenceLinearClassifier):
         ]
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fits the classifier and keeps the embeddings of the phrasings it learnt, for the live phrasings."""
+        """Fits the classifier and keeps the embeddings of the phrasings it learnt."""
         super().train(training_data)
         examples = self._training_examples(training_data)
-        if self._features is not None and self._config["knowledge_dir"]:
+        if self._features is not None:
             with self._storage.write_to(self._resource) as directory:
                 np.savez(
                     directory / PHRASINGS_FILE,
@@ -273,18 +275,20 @@ class FaqClassifier(SentenceLinearClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> FaqClassifier:
-        """Loads the trained weights and, if configured, the index of live phrasings."""
+        """Loads the trained weights, the trained phrasings and, if configured, the index of live phrasings."""
         classifier = super().load(config, model_storage, resource, execution_context, **kwargs)
         assert isinstance(classifier, FaqClassifier)
+        if classifier._features is None:
+            return classifier
+        with model_storage.read_from(resource) as directory:
+            stored = np.load(directory / PHRASINGS_FILE)
+            classifier._trained = PhrasingIndex(
+                tuple(str(t) for t in stored["texts"]), tuple(str(t) for t in stored["labels"]), stored["vectors"]
+            )
         knowledge_dir = Path(config["knowledge_dir"]) if config["knowledge_dir"] else None
-        if classifier._features is not None and knowledge_dir is not None and knowledge_dir.is_dir():
-            with model_storage.read_from(resource) as directory:
-                stored = np.load(directory / PHRASINGS_FILE)
-                trained = PhrasingIndex(
-                    tuple(str(t) for t in stored["texts"]), tuple(str(t) for t in stored["labels"]), stored["vectors"]
-                )
+        if knowledge_dir is not None and knowledge_dir.is_dir():
             classifier._live = LivePhrasings(
-                trained,
+                classifier._trained,
                 KnowledgeRepository(knowledge_dir).current,
                 config["language"],
                 config["retrieval_intent"],
@@ -326,7 +330,21 @@ class FaqClassifier(SentenceLinearClassifier):
         if match is not None:
             self._promote_retrieval_intent(message, match)
         elif self._config["joint_confidence"]:
-            self._rescore_retrieval_intent(message, confidence)
+            self._rescore_retrieval_intent(message, confidence * self._closeness(message, best))
+
+    def _closeness(self, message: Message, label: str) -> float:
+        """With ``similarity_confidence``, the message's similarity to the FAQ's nearest phrasing; else 1.
+
+        A question unlike anything an editor wrote for the FAQ is less likely to be answered by it,
+        however the classifier's probability falls (docs/nlu.md, out-of-scope detection).
+        """
+        if not self._config["similarity_confidence"]:
+            return 1.0
+        vector = sentence_vector(message)
+        if self._live is not None:
+            return self._live.nearest(vector, label)
+        assert self._trained is not None
+        return self._trained.nearest(vector, label)
 
     def _promote_retrieval_intent(self, message: Message, match: LiveMatch) -> None:
         """A message this close to a phrasing an editor wrote is a question for the FAQs.
@@ -342,7 +360,7 @@ class FaqClassifier(SentenceLinearClassifier):
         message.set(INTENT, {"name": promoted[0][0], "confidence": promoted[0][1]}, add_to_output=True)
 
     def _rescore_retrieval_intent(self, message: Message, faq_confidence: float) -> None:
-        """P(faq) becomes P(faq and this FAQ), so the fallback threshold judges the answer actually given.
+        """P(faq) becomes P(faq) times the answer's confidence, so the fallback judges the answer actually given.
 
         A question unlike every FAQ is still "a question", so the intent classifier calls it faq with
         confidence; the FAQ classifier is the one that is unsure (docs/nlu.md, out-of-scope detection).

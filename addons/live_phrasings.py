@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,7 @@ import numpy.typing as npt
 from knowledge import KnowledgeBase, KnowledgeError
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 Ranking = list[tuple[str, float]]
 Encode = Callable[[list[str]], FloatArray]
 KnowledgeSource = Callable[[], KnowledgeBase]
@@ -48,6 +50,17 @@ class PhrasingIndex:
     def pairs(self) -> list[tuple[str, str]]:
         """(normalised text, label) of every row."""
         return [(normalized(t), label) for t, label in zip(self.texts, self.labels, strict=True)]
+
+    def nearest(self, vector: FloatArray, label: str, rows: BoolArray | None = None) -> float:
+        """The cosine similarity to the nearest phrasing of ``label`` (among ``rows``); 0 if it has none."""
+        chosen = self._label_array == label
+        if rows is not None:
+            chosen &= rows
+        return float((self.vectors[chosen] @ vector).max(initial=0.0))
+
+    @cached_property
+    def _label_array(self) -> npt.NDArray[np.str_]:
+        return np.array(self.labels, dtype=str)
 
 
 @dataclass(frozen=True)
@@ -145,6 +158,10 @@ class LivePhrasings:
         nearest_trained = float(trained.max()) if trained.size else -1.0
         match = LiveMatch(self._live.labels[best], float(live[best]), nearest_trained, self._live.texts[best])
         return match if match.passes(self._threshold, self._margin) else None
+
+    def nearest(self, vector: FloatArray, label: str) -> float:
+        """The similarity to the FAQ's nearest phrasing in the files, whether trained or added since."""
+        return max(self._trained.nearest(vector, label, self._active), self._live.nearest(vector, label))
 
     def current(self, ranking: Ranking) -> Ranking:
         """The ranking without FAQs that were retired since training."""

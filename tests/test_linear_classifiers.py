@@ -185,6 +185,27 @@ def test_joint_confidence_can_put_another_intent_first(tmp_path: Path, training_
     assert message.get("intent") == {"name": "greet", "confidence": 0.45}
 
 
+def test_similarity_confidence_also_weighs_the_faq_by_its_nearest_phrasing(
+    tmp_path: Path, training_data: TrainingData
+) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("faq")
+    config = {**FaqClassifier.get_default_config(), "joint_confidence": True, "similarity_confidence": True}
+    FaqClassifier.create(config, storage, resource, context()).train(training_data)
+    loaded = FaqClassifier.load(config, storage, resource, context())
+    message = Message.build(text="is there a deadline for sending it back")
+    message.add_features(Features(np.array([[0.0, 0.6, 0.8]]), "sentence", "text", "encoder"))
+    message.set("intent_ranking", [{"name": "faq", "confidence": 0.9}, {"name": "greet", "confidence": 0.1}])
+
+    [message] = loaded.process([message])
+    selected = message.get("response_selector")["faq"]["response"]
+    assert selected["intent_response_key"] == "faq/returns_window"
+    # The nearest returns_window phrasing is (0.15, 1.15, 0.15): 0.6 * 1.15 + 0.8 * 0.15 = 0.81.
+    assert message.get("intent_ranking") == [
+        {"name": "faq", "confidence": pytest.approx(0.9 * selected["confidence"] * 0.81)},
+        {"name": "greet", "confidence": 0.1},
+    ]
+
+
 class ParcelLockerEncoder:
     """Stands in for the sentence encoder: every new phrasing means "parcel locker"."""
 

@@ -126,6 +126,26 @@ def test_unreadable_files_keep_the_phrasings_read_before() -> None:
     assert match.label == "faq/parcel_lockers"
 
 
+def test_nearest_is_the_similarity_to_the_labels_closest_phrasing() -> None:
+    assert TRAINED.nearest(unit(1, 1, 0, 0), "faq/shipping_cost") == pytest.approx(1 / np.sqrt(2))
+    assert TRAINED.nearest(unit(1, 1, 0, 0), "faq/shipping_cost", np.array([False, True])) == 0.0
+    assert TRAINED.nearest(unit(1, 0, 0, 0), "faq/parcel_lockers") == 0.0
+
+
+def test_nearest_counts_the_phrasings_in_the_files_trained_or_added() -> None:
+    # "returns period" moved to parcel_lockers, next to a new phrasing; returns_window has none left.
+    files = Files(
+        faq("shipping_cost", "how much is delivery"),
+        faq("returns_window"),
+        faq("parcel_lockers", "parcel locker", "returns period"),
+    )
+    live = live_phrasings(files)
+    assert live.nearest(unit(0, 1, 0, 0), "faq/returns_window") == 0.0
+    assert live.nearest(unit(0, 1, 0, 0), "faq/parcel_lockers") == pytest.approx(1.0)
+    assert live.nearest(unit(0, 0, 1, 1), "faq/parcel_lockers") == pytest.approx(1 / np.sqrt(2))
+    assert live.nearest(unit(1, 0, 0, 1), "faq/shipping_cost") == pytest.approx(1 / np.sqrt(2))
+
+
 def test_promote_puts_the_label_first_and_keeps_the_total_at_most_one() -> None:
     promoted = promote([("faq", 0.2), ("greet", 0.6), ("out_of_scope", 0.2)], "faq", 0.8)
     assert promoted[0] == ("faq", 0.8)
