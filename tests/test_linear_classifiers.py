@@ -1,5 +1,6 @@
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,11 +37,15 @@ def context() -> ExecutionContext:
     return ExecutionContext(GraphSchema({}), "test")
 
 
-def test_faq_classifier_round_trip(tmp_path: Path, training_data: TrainingData) -> None:
+def trained_faq_classifier(tmp_path: Path, training_data: TrainingData, **options: Any) -> FaqClassifier:
     storage, resource = LocalModelStorage(tmp_path), Resource("faq")
-    config = FaqClassifier.get_default_config()
+    config = {**FaqClassifier.get_default_config(), **options}
     FaqClassifier.create(config, storage, resource, context()).train(training_data)
-    loaded = FaqClassifier.load(config, storage, resource, context())
+    return FaqClassifier.load(config, storage, resource, context())
+
+
+def test_faq_classifier_round_trip(tmp_path: Path, training_data: TrainingData) -> None:
+    loaded = trained_faq_classifier(tmp_path, training_data)
 
     [message] = loaded.process([embedded("how much is delivery", "faq/returns_window", 0.1)])
     selected = message.get("response_selector")["faq"]
@@ -149,10 +154,7 @@ def test_ngrams_can_be_left_out() -> None:
 def test_joint_confidence_makes_the_faq_intent_as_sure_as_its_answer(
     tmp_path: Path, training_data: TrainingData
 ) -> None:
-    storage, resource = LocalModelStorage(tmp_path), Resource("faq")
-    config = {**FaqClassifier.get_default_config(), "joint_confidence": True}
-    FaqClassifier.create(config, storage, resource, context()).train(training_data)
-    loaded = FaqClassifier.load(config, storage, resource, context())
+    loaded = trained_faq_classifier(tmp_path, training_data, joint_confidence=True)
     message = embedded("how long do I have to send it back", "faq/returns_window", 0.0)
     message.set("intent", {"name": "faq", "confidence": 0.9})
     message.set("intent_ranking", [{"name": "faq", "confidence": 0.9}, {"name": "greet", "confidence": 0.1}])
@@ -167,10 +169,7 @@ def test_joint_confidence_makes_the_faq_intent_as_sure_as_its_answer(
 
 
 def test_joint_confidence_can_put_another_intent_first(tmp_path: Path, training_data: TrainingData) -> None:
-    storage, resource = LocalModelStorage(tmp_path), Resource("faq")
-    config = {**FaqClassifier.get_default_config(), "joint_confidence": True}
-    FaqClassifier.create(config, storage, resource, context()).train(training_data)
-    loaded = FaqClassifier.load(config, storage, resource, context())
+    loaded = trained_faq_classifier(tmp_path, training_data, joint_confidence=True)
     message = Message.build(text="halfway between two FAQs")
     message.add_features(Features(np.array([[0.5, 0.5, 0.0]]), "sentence", "text", "encoder"))
     message.set("intent_ranking", [{"name": "faq", "confidence": 0.55}, {"name": "greet", "confidence": 0.45}])
@@ -188,10 +187,7 @@ def test_joint_confidence_can_put_another_intent_first(tmp_path: Path, training_
 def test_similarity_confidence_also_weighs_the_faq_by_its_nearest_phrasing(
     tmp_path: Path, training_data: TrainingData
 ) -> None:
-    storage, resource = LocalModelStorage(tmp_path), Resource("faq")
-    config = {**FaqClassifier.get_default_config(), "joint_confidence": True, "similarity_confidence": True}
-    FaqClassifier.create(config, storage, resource, context()).train(training_data)
-    loaded = FaqClassifier.load(config, storage, resource, context())
+    loaded = trained_faq_classifier(tmp_path, training_data, joint_confidence=True, similarity_confidence=True)
     message = Message.build(text="is there a deadline for sending it back")
     message.add_features(Features(np.array([[0.0, 0.6, 0.8]]), "sentence", "text", "encoder"))
     message.set("intent_ranking", [{"name": "faq", "confidence": 0.9}, {"name": "greet", "confidence": 0.1}])
@@ -226,10 +222,7 @@ def test_faq_classifier_answers_a_faq_added_since_training(
     (knowledge / "en").mkdir(parents=True)
     trained = {k.split("/")[1]: [f"{k} {i}" for i in range(4)] for k in DIRECTIONS if k.startswith("faq/")}
     write_faqs(knowledge / "en", trained)
-    storage, resource = LocalModelStorage(tmp_path), Resource("faq")
-    config = {**FaqClassifier.get_default_config(), "knowledge_dir": str(knowledge)}
-    FaqClassifier.create(config, storage, resource, context()).train(training_data)
-    loaded = FaqClassifier.load(config, storage, resource, context())
+    loaded = trained_faq_classifier(tmp_path, training_data, knowledge_dir=str(knowledge))
 
     write_faqs(knowledge / "en", {**trained, "parcel_lockers": ["can you deliver to a parcel locker"]})
     message = Message.build(text="could it go to a locker")
