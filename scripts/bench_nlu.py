@@ -70,7 +70,7 @@ def train(workdir: Path) -> tuple[Path, float]:
          "--out", "models", "--fixed-model-name", "bench"],
         cwd=workdir, check=True, stdout=subprocess.DEVNULL,
         # No training cache: the figure is a full training, whatever ran before.
-        env={**os.environ, "RASA_MAX_CACHE_SIZE": "0"},
+        env={**os.environ, "RASA_MAX_CACHE_SIZE": "0", "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     return workdir / "models" / "bench.tar.gz", time.perf_counter() - started
 
