@@ -97,17 +97,27 @@ class Desk:
             return [await self.delivery.record(conversation, channel, self._text("utter_queue_left", language))]
         estimate = await self.estimate(conversation)
         position = estimate.position if estimate else 1
+        await self.handoffs.tell_position(conversation, position)
         message = self._text("utter_queue_keep_waiting", language, self._leave_button(language), position=position)
         return [await self.delivery.record(conversation, channel, message)]
 
     async def announce_positions(self, skip: str | None = None) -> None:
-        """Sends every queued web customer their current place and estimate (a status line, not a message)."""
+        """Tells every queued customer their current place and estimate.
+
+        The web widget shows it as a status line, refreshed every time. A Telegram chat has no status
+        line, so it gets a message, and only when the place changed since the customer was last told.
+        """
         for handoff in await self.handoffs.queued():
-            if handoff.conversation == skip or handoff.channel != "web":
+            if handoff.conversation == skip:
                 continue
             estimate = await self.estimate(handoff.conversation)
-            if estimate is not None:
+            if estimate is None:
+                continue
+            if handoff.channel == "web":
                 await self.delivery.signal(handoff.conversation, self._status_event(language_of(handoff), estimate))
+            elif await self.handoffs.tell_position(handoff.conversation, estimate.position):
+                response = "utter_queue_moved" if estimate.known else "utter_queue_moved_unknown"
+                await self._notice(handoff, response, position=estimate.position, minutes=estimate.minutes)
 
     async def offer_overdue_callbacks(self) -> int:
         """Offers a callback to customers nobody claimed in time; returns how many were offered."""
@@ -238,6 +248,7 @@ class Desk:
     async def _queue_message(self, handoff: Handoff) -> dict[str, Any]:
         estimate = await self.estimate(handoff.conversation)
         assert estimate is not None  # the caller checked that the chat is queued
+        await self.handoffs.tell_position(handoff.conversation, estimate.position)
         now = datetime.fromtimestamp(self.clock(), timezone.utc)
         offer = callback_reason(self.config, estimate, now)
         values: dict[str, Any] = {

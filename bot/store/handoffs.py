@@ -40,6 +40,7 @@ class Handoff:
     agent: str | None = None
     claimed_at: float | None = None
     callback_offered: bool = False
+    told_position: int | None = None
     context: dict[str, Any] = field(default_factory=dict)
 
     def to_redis(self) -> dict[str, str]:
@@ -58,6 +59,8 @@ class Handoff:
             fields["agent"] = self.agent
         if self.claimed_at is not None:
             fields["claimed_at"] = repr(self.claimed_at)
+        if self.told_position is not None:
+            fields["told_position"] = str(self.told_position)
         return fields
 
     @classmethod
@@ -74,6 +77,7 @@ class Handoff:
             agent=fields.get("agent"),
             claimed_at=float(fields["claimed_at"]) if "claimed_at" in fields else None,
             callback_offered=fields.get("callback_offered") == "1",
+            told_position=int(fields["told_position"]) if "told_position" in fields else None,
             context=json.loads(fields.get("context") or "{}"),
         )
 
@@ -162,6 +166,22 @@ class HandoffStore:
             return bool(await pipe.hget(key, "callback_offered") == b"0")
 
         return await self._update_if([key], not_offered, lambda pipe: pipe.hset(key, "callback_offered", "1"))
+
+    async def tell_position(self, conversation: str, position: int) -> bool:
+        """Records the place in the queue the customer was told; True only if it is news to them.
+
+        Every gateway instance announces positions; only the one that records the change tells the customer.
+        """
+        key = RECORD.format(conversation=conversation)
+
+        async def news_to_a_queued_customer(pipe: Pipeline) -> bool:
+            state, told = await pipe.hmget(key, ["state", "told_position"])
+            return bool(state == b"queued" and told != str(position).encode())
+
+        def record(pipe: Pipeline) -> None:
+            pipe.hset(key, "told_position", position)
+
+        return await self._update_if([key], news_to_a_queued_customer, record)
 
     async def close(self, conversation: str, now: float) -> Handoff | None:
         """Ends the handoff (resolved, or left the queue) and gives the chat back to the bot."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import fakeredis
@@ -12,7 +13,7 @@ import pytest
 
 from bot.analytics import Analytics
 from bot.delivery import Delivery
-from bot.handoff import Desk
+from bot.handoff import LEAVE_QUEUE, Desk
 from bot.rasa import RasaClient
 from bot.settings import PROJECT_ROOT, Secret
 from bot.store.activity import ActivityStore
@@ -133,3 +134,25 @@ async def test_a_malformed_callback_payload_stores_nothing(desk: Desk) -> None:
     assert await desk.schedule_callback("web-a", "web", {**CALLBACK, "method": "fax"}) is None
     assert await desk.schedule_callback("web-a", "web", {"method": "phone"}) is None
     assert await desk.callbacks.open() == []
+
+
+async def test_a_telegram_customer_is_told_when_their_place_changes_and_only_then(
+    desk: Desk, redis: fakeredis.FakeAsyncRedis
+) -> None:
+    pushed: list[tuple[str, str]] = []
+
+    async def telegram(conversation: str, messages: list[dict[str, Any]]) -> None:
+        pushed.extend((conversation, m["text"]) for m in messages)
+
+    desk.delivery.telegram = telegram
+    await desk.request("tg-1", "telegram", {"reason": "customer_request"})
+    await desk.request("tg-2", "telegram", {"reason": "customer_request"})
+    await desk.announce_positions()
+    assert pushed == []  # tg-2 was told number 2 when it queued
+
+    await desk.queue_choice("tg-1", "telegram", LEAVE_QUEUE)
+    await desk.announce_positions()
+    moved = TEXTS.get("utter_queue_moved_unknown").format(position=1)
+    assert pushed == [("tg-2", moved)]
+    [*_, notice] = await TranscriptStore(redis).read("tg-2")
+    assert (notice.role, notice.text) == ("notice", moved)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import fakeredis
 import pytest
 
 from bot.store.callbacks import Callback, CallbackStore
-from bot.store.handoffs import Handoff, HandoffStore
+from bot.store.handoffs import RECORD, Handoff, HandoffStore
 from bot.store.presence import Presence
 from bot.store.users import UserError, UserStore, hash_password, password_matches
 
@@ -82,6 +83,17 @@ async def test_a_callback_is_offered_once_per_handoff(redis: fakeredis.FakeAsync
     assert await store.mark_callback_offered("web-a")
     assert not await store.mark_callback_offered("web-a")
     assert not await store.mark_callback_offered("web-unknown")
+
+
+async def test_a_place_in_the_queue_is_news_once_and_only_while_queued(redis: fakeredis.FakeAsyncRedis) -> None:
+    store = HandoffStore(redis)
+    await store.enqueue(handoff("tg-a", 100))
+    assert [await store.tell_position("tg-a", p) for p in (3, 3, 2)] == [True, False, True]
+    assert await store.get("tg-a") == replace(handoff("tg-a", 100), told_position=2)
+    await store.claim("tg-a", "mina", 200)
+    assert not await store.tell_position("tg-a", 1)
+    assert not await store.tell_position("tg-unknown", 1)
+    assert not await redis.exists(RECORD.format(conversation="tg-unknown"))
 
 
 def callback(due: float) -> Callback:

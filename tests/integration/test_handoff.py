@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
+from bot.app import SWEEP_SECONDS
 from bot.channels.web_client import WebCustomer
 from bot.console.client import ConsoleAgent
 from bot.store.callbacks import Callback, CallbackStore
@@ -202,6 +204,25 @@ async def test_telegram_customers_are_handed_off_and_hear_the_agent(
     back, rating = replies_to(telegram, 601, 7)[-2:]
     assert back["text"] == text_of("utter_agent_resolved", agent="Mina")
     assert rating["text"] == text_of("utter_csat_question_agent", agent="Mina")
+
+
+async def test_a_queued_telegram_customer_hears_when_their_place_changes(
+    stack: Stack, telegram: BotApiDouble, mina: ConsoleAgent
+) -> None:
+    post(stack, text_update(611, "can I speak to an agent"))
+    replies_to(telegram, 611, 3)
+    post(stack, text_update(612, "can I speak to an agent"))
+    queued = replies_to(telegram, 612, 3)[-1]["text"]
+    match = re.match(r"You're number (\d+) in the queue", queued)
+    assert match is not None, queued
+    await (await mina.post("/console/api/conversations/tg-611/claim")).aread()
+    moved = replies_to(telegram, 612, 4)[-1]["text"]
+    assert moved.startswith(f"An update on your wait: you're now number {int(match[1]) - 1} in the queue")
+    await asyncio.sleep(SWEEP_SECONDS + 1)
+    assert len(telegram.sent(chat_id=612)) == 4  # told once, not again by either gateway's sweep
+    for conversation in ("tg-611", "tg-612"):
+        await mina.post(f"/console/api/conversations/{conversation}/claim")
+        await mina.post(f"/console/api/conversations/{conversation}/resolve")
 
 
 async def test_with_nobody_online_a_callback_is_offered(stack: Stack, users: None, nobody_online: None) -> None:
