@@ -115,3 +115,13 @@ def test_delete_my_data_removes_tracker_and_profile(stack: Stack) -> None:
     ]
     assert not client.exists(f"tracker:{sender}")
     assert not client.exists(f"profile:{sender}")
+
+
+def test_an_email_given_for_a_callback_is_not_taken_as_proof_of_an_order(stack: Stack) -> None:
+    sender = "web-it-callback-email"
+    say(stack, sender, "can you call me back")
+    say(stack, sender, "/callback_by_message")
+    assert tracker(stack, sender)["slots"]["requested_slot"] == "callback_email"
+    say(stack, sender, "mina.kim@example.com")
+    slots = tracker(stack, sender)["slots"]
+    assert (slots["callback_email"], slots["email"]) == ("mina.kim@example.com", None)
