@@ -7,15 +7,20 @@ this request, such as an agent's reply, are also pushed to Telegram.
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+
+from redis.exceptions import RedisError
 
 from bot.rendering import segments
 from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry, TranscriptStore
 
+logger = logging.getLogger(__name__)
 # What a delivered message keeps in the transcript besides its text and buttons.
 MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action", "agent")
 TelegramSender = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
@@ -74,3 +79,13 @@ class Delivery:
     async def signal(self, conversation: str, event: dict[str, Any]) -> None:
         """Publishes a transient event (typing, queue position) without storing it."""
         await self._outbox.publish(conversation, event)
+
+
+async def relay_to_socket(ws: Any, events: AsyncIterator[dict[str, Any]]) -> None:
+    """Sends followed outbox events down a web socket; if the subscription breaks, closes it for a reconnect."""
+    try:
+        async for event in events:
+            await ws.send(json.dumps(event))
+    except (RedisError, OSError) as error:
+        logger.warning("outbox subscription of a socket failed: %s", error)
+        await ws.close(code=1011, reason="message relay unavailable")

@@ -11,7 +11,6 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from sanic.response import json as json_response
 from websockets.exceptions import ConnectionClosed
 
 from bot.conversation import Conversations, Incoming, StoreUnavailable
-from bot.delivery import outgoing
+from bot.delivery import outgoing, relay_to_socket
 from bot.store.transcripts import Entry
 
 logger = logging.getLogger(__name__)
@@ -105,7 +104,7 @@ async def _serve(request: Request, ws: Any, conversation: str) -> None:
         # Subscribed before the history goes out: a reply to the customer's first frame can't be missed.
         async with ctx.outbox.following(conversation) as events:
             history = await ctx.transcripts.read(conversation, HISTORY_LENGTH)
-            follower = asyncio.create_task(_forward(ws, events))
+            follower = asyncio.create_task(relay_to_socket(ws, events))
             try:
                 await ws.send(json.dumps({"type": "history", "messages": [history_event(e) for e in history]}))
                 await _read_frames(ctx, ws, conversation)
@@ -130,16 +129,6 @@ async def _read_frames(ctx: Any, ws: Any, conversation: str) -> None:
         pass
     except StoreUnavailable:
         await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
-
-
-async def _forward(ws: Any, events: AsyncIterator[dict[str, Any]]) -> None:
-    """Pushes the conversation's events; if the subscription breaks, closes so the widget reconnects."""
-    try:
-        async for event in events:
-            await ws.send(json.dumps(event))
-    except (RedisError, OSError) as error:
-        logger.warning("outbox subscription of a web socket failed: %s", error)
-        await ws.close(code=1011, reason="message relay unavailable")
 
 
 async def _receive(ctx: Any, ws: Any, conversation: str, raw: str) -> None:

@@ -12,7 +12,6 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from bot.console.auth import (
     user_of,
 )
 from bot.console.canned import canned_replies
+from bot.delivery import relay_to_socket
 from bot.handoff import Desk, DeskError, language_of
 from bot.rasa import RasaUnavailable
 from bot.request_body import json_object, text_field
@@ -273,7 +273,7 @@ async def _serve_console(ctx: Any, ws: Any, agent: str, conversation: str | None
     try:
         # Subscribed before "ready" goes out, so the console misses nothing that happens after it.
         async with ctx.outbox.following_console(conversation) as events:
-            tasks = [asyncio.create_task(_beat(ctx, agent)), asyncio.create_task(_relay(ws, events))]
+            tasks = [asyncio.create_task(_beat(ctx, agent)), asyncio.create_task(relay_to_socket(ws, events))]
             try:
                 await ws.send(json.dumps({"type": "ready"}))
                 while await ws.recv() is not None:
@@ -287,15 +287,6 @@ async def _serve_console(ctx: Any, ws: Any, agent: str, conversation: str | None
                         await task
     except (RedisError, OSError) as error:
         logger.warning("console socket closed, Redis unavailable: %s", error)
-        await ws.close(code=1011, reason="relay unavailable")
-
-
-async def _relay(ws: Any, events: AsyncIterator[dict[str, Any]]) -> None:
-    try:
-        async for event in events:
-            await ws.send(json.dumps(event))
-    except (RedisError, OSError) as error:
-        logger.warning("console socket relay failed: %s", error)
         await ws.close(code=1011, reason="relay unavailable")
 
 
