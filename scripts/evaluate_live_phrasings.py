@@ -49,10 +49,6 @@ class Outcome:
     is_new: bool
     match: LiveMatch
 
-    def taken(self, threshold: float, margin: float) -> bool:
-        """Whether the live phrasings answer this case."""
-        return self.match.passes(threshold, margin)
-
 
 def folds(faqs: list[Faq], count: int) -> list[set[str]]:
     """FAQ ids in ``count`` folds, assigned by a hash of the id so the folds do not follow the topics."""
@@ -89,10 +85,10 @@ def rates(outcomes: list[Outcome], threshold: float, margin: float) -> dict[str,
     out_of_scope = [o for o in outcomes if not o.case.in_scope]
     return {
         "new_faq_recall": share(
-            [o.taken(threshold, margin) and o.match.label == PREFIX + str(o.case.faq_id) for o in new]
+            [o.match.passes(threshold, margin) and o.match.label == PREFIX + str(o.case.faq_id) for o in new]
         ),
-        "existing_captured": share([o.taken(threshold, margin) for o in existing]),
-        "out_of_scope_captured": share([o.taken(threshold, margin) for o in out_of_scope]),
+        "existing_captured": share([o.match.passes(threshold, margin) for o in existing]),
+        "out_of_scope_captured": share([o.match.passes(threshold, margin) for o in out_of_scope]),
     }
 
 
