@@ -1,0 +1,1 @@
+"""Who the customer is: the store's signed login and the proof a conversation holds."""
