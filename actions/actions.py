@@ -10,14 +10,14 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet, 
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import callbacks, empathy, faq, handoff, order_flows, session, verification
+from actions import callbacks, empathy, faq, handoff, identity, order_flows, session
 from actions.locale import locale_for
-from actions.replies import Outcome, Reply, response_texts, send
-from actions.runtime import STORE_TIMEZONE, flows_for, language_of, services, verified_order_of
+from actions.replies import Outcome, Reply, response_texts, send, send_outcome
+from actions.runtime import STORE_TIMEZONE, flows_for, language_of, services, turn_of, verified_order_of
 
 # Custom payload that tells the gateway to delete the conversation's transcript.
 ERASE_REQUEST = {"erase_conversation": True}
-CARRIED_OVER_SLOTS = ("language", "customer_name", "email", "order_number")
+CARRIED_OVER_SLOTS = ("language", "customer_name", "email", "order_number", "customer_id", "identity_proof")
 
 
 def _slot_events(outcome: Outcome) -> list[EventType]:
@@ -38,6 +38,43 @@ class ActionSessionStart(Action):
         )
         send(dispatcher, outcome.replies)
         return [SessionStarted(), *carried, *_slot_events(outcome), ActionExecuted("action_listen")]
+
+
+class ActionIdentifyCustomer(Action):
+    """Fills the customer's slots from the store login the gateway verified (a custom slot mapping)."""
+
+    def name(self) -> str:
+        return "action_identify_customer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        s = services()
+        metadata = tracker.latest_message.get("metadata")
+        slots = await session.identify(metadata, tracker.current_slot_values(), s.store, s.profiles, tracker.sender_id)
+        return [SlotSet(k, v) for k, v in slots.items()]
+
+
+class ActionGreetCustomer(Action):
+    """Greets a signed-in customer by name with their recent orders, before they type anything."""
+
+    def name(self) -> str:
+        return "action_greet_customer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        locale = locale_for(language_of(tracker))
+        send(dispatcher, (session.greet_customer(tracker.current_slot_values(), services().store, locale),))
+        return []
+
+
+class ActionForgetDevice(Action):
+    """Forgets who the customer is on this device, without deleting their data."""
+
+    def name(self) -> str:
+        return "action_forget_device"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        outcome = await session.forget_device(services().profiles, tracker.sender_id)
+        send_outcome(dispatcher, outcome)
+        return _slot_events(outcome)
 
 
 class ActionAnswerFaq(Action):
@@ -64,10 +101,10 @@ class ActionAskOrderNumber(Action):
         return "action_ask_order_number"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        reply = verification.ask_order_number(
-            tracker.get_slot("email"), services().store, locale_for(language_of(tracker))
+        outcome = await services().verifier.ask_order_number(
+            turn_of(tracker), locale_for(language_of(tracker)), response_texts(domain, "utter_mail_")
         )
-        send(dispatcher, (reply,))
+        send_outcome(dispatcher, outcome)
         return []
 
 
@@ -87,14 +124,14 @@ class ActionAskReturnFormConfirmation(Action):
 
 async def _finish_flow(tracker: Tracker, outcome: Outcome, dispatcher: CollectingDispatcher) -> list[EventType]:
     send(dispatcher, outcome.replies)
-    remembered = await session.remember_verified_customer(
-        services().profiles,
-        services().store,
-        tracker.sender_id,
-        tracker.get_slot("email"),
-        datetime.now(STORE_TIMEZONE),
-    )
-    return _slot_events(outcome) + [SlotSet(k, v) for k, v in remembered.items()]
+    return _slot_events(outcome)
+
+
+async def _unverified(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
+    """A flow whose form ended without a proven order: it ran out of attempts."""
+    if await services().verifier.locked(turn_of(tracker)):
+        send(dispatcher, (Reply("utter_verification_locked"),))
+    return []
 
 
 class ActionOrderStatus(Action):
@@ -106,7 +143,7 @@ class ActionOrderStatus(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         order = verified_order_of(tracker)
         if order is None:
-            return []
+            return await _unverified(tracker, dispatcher)
         return await _finish_flow(tracker, Outcome((flows_for(tracker).status(order),)), dispatcher)
 
 
@@ -119,7 +156,7 @@ class ActionCancelOrder(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         order = verified_order_of(tracker)
         if order is None:
-            return []
+            return await _unverified(tracker, dispatcher)
         outcome = flows_for(tracker).cancel(order, tracker.get_slot("confirmation"))
         return await _finish_flow(tracker, outcome, dispatcher)
 
@@ -133,7 +170,7 @@ class ActionChangeAddress(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         order = verified_order_of(tracker)
         if order is None:
-            return []
+            return await _unverified(tracker, dispatcher)
         outcome = flows_for(tracker).change_address(
             order, tracker.get_slot("new_address"), tracker.get_slot("confirmation")
         )
@@ -149,7 +186,7 @@ class ActionStartReturn(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         order = verified_order_of(tracker)
         if order is None:
-            return []
+            return await _unverified(tracker, dispatcher)
         outcome = flows_for(tracker).book_return(
             order, tracker.get_slot("return_reason"), tracker.get_slot("confirmation")
         )
@@ -168,15 +205,18 @@ class ActionStopFlow(Action):
 
 
 class ActionDeleteMyData(Action):
-    """Erases the profile; the tracker store deletes the conversation, the gateway its transcript."""
+    """Erases the profile, and every linked one of a proven customer; the gateway erases their conversations."""
 
     def name(self) -> str:
         return "action_delete_my_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        await services().profiles.delete(tracker.sender_id)
-        dispatcher.utter_message(response="utter_data_deleted")
-        dispatcher.utter_message(json_message=ERASE_REQUEST)
+        s = services()
+        conversations = await s.profiles.delete(tracker.sender_id)
+        await s.verifier.codes.forget(tracker.sender_id)
+        whole_customer = identity.proves_customer(tracker.current_slot_values())
+        dispatcher.utter_message(response="utter_data_deleted_customer" if whole_customer else "utter_data_deleted")
+        dispatcher.utter_message(json_message={**ERASE_REQUEST, "conversations": conversations})
         return [SlotSet("erase_requested", True)]
 
 
@@ -250,14 +290,11 @@ class ActionFrustrationHandoff(Action):
 async def _agent_context(tracker: Tracker) -> dict[str, Any]:
     """What the agent sees with a handoff: the conversation's summary and who the customer is."""
     profile = await services().profiles.get(tracker.sender_id)
-    order = verified_order_of(tracker)
-    email = (profile.email if profile else None) or (order.email if order else None)
-    orders = services().store.recent_orders(email) if email else []
-    name = tracker.get_slot("customer_name") or (profile.name if profile else None)
+    slots = tracker.current_slot_values()
     return {
         "language": language_of(tracker),
-        "summary": handoff.conversation_summary(tracker.events, tracker.current_slot_values()),
-        "customer": handoff.customer_card(name, bool(tracker.get_slot("returning_customer")), orders),
+        "summary": handoff.conversation_summary(tracker.events, slots),
+        "customer": handoff.proven_card(slots, profile.name if profile else None, services().store),
     }
 
 

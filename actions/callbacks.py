@@ -212,9 +212,9 @@ def phone_problem(text: str, region: str = DEFAULT_REGION) -> str:
     return _length_problem(number) or "invalid"
 
 
-def format_phone(e164: str) -> str:
-    """A stored number as people write it, e.g. '+82 10-1234-5678'."""
-    return phonenumbers.format_number(phonenumbers.parse(e164), Format.INTERNATIONAL)
+def phone_ending(phone: str) -> str:
+    """The last four digits of a number, all a confirmation shows of it: '+821012345678' gives '5678'."""
+    return "".join(char for char in phone if char.isdigit())[-4:]
 
 
 def check_email(raw: Any) -> Outcome:
@@ -296,10 +296,13 @@ def book(slots: dict[str, Any], hours: SupportHours, now: datetime, formats: Lab
     else:
         email = None
     label = formats.label(window, now.astimezone(hours.timezone).date())
+    # The confirmation is stored in the transcript, where contact details are redacted: it shows
+    # them masked. The gateway's request keeps them in full for the callback record.
     if phone:
-        reply = Reply("utter_callback_booked_phone", {"window": label, "phone": format_phone(phone)})
+        reply = Reply("utter_callback_booked_phone", {"window": label, "phone_end": phone_ending(phone)})
     elif email:
-        reply = Reply("utter_callback_booked_message_email", {"window": label, "email": email})
+        masked = verification.mask_email(email)
+        reply = Reply("utter_callback_booked_message_email", {"window": label, "masked_email": masked})
     else:
         reply = Reply("utter_callback_booked_message", {"window": label})
     request = {

@@ -14,11 +14,10 @@ from rasa_sdk.types import DomainDict
 from actions import callbacks, order_flows, verification
 from actions.locale import locale_for
 from actions.order_flows import OrderFlows
-from actions.replies import Outcome, send
-from actions.runtime import flows_for, language_of, services, verified_order_of
+from actions.replies import Outcome, send, send_outcome
+from actions.runtime import flows_for, language_of, services, turn_of, verified_order_of
 from actions.store import Order
-
-VERIFICATION_SLOTS = ["order_number", "email"]
+from actions.verification import VERIFICATION_SLOTS
 
 
 def _apply(outcome: Outcome, dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -27,7 +26,7 @@ def _apply(outcome: Outcome, dispatcher: CollectingDispatcher) -> dict[str, Any]
 
 
 class OrderVerificationForm(FormValidationAction, ABC):
-    """Shared checks of the order number and the email that owns it."""
+    """Shared proof of the order: its number and its email, or the customer's one-time code."""
 
     @abstractmethod
     def name(self) -> str:
@@ -36,19 +35,23 @@ class OrderVerificationForm(FormValidationAction, ABC):
     async def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        outcome = verification.check_order_number(
-            value,
-            tracker.get_slot("email"),
-            tracker.get_slot("order_lookup_failures") or 0,
-            services().store,
-        )
-        return _apply(outcome, dispatcher)
+        return _apply(verification.check_order_number(value), dispatcher)
 
     async def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        outcome = verification.check_email(value, tracker.get_slot("order_number"), services().store)
-        return _apply(outcome, dispatcher)
+        return _apply(verification.check_email(value), dispatcher)
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # The code and the pair are checked once per turn, after each answer's own check.
+        changed = frozenset(tracker.slots_to_validate())
+        events: list[EventType] = await super().get_validation_events(dispatcher, tracker, domain)
+        outcome = await services().verifier.after_answers(turn_of(tracker, changed))
+        send_outcome(dispatcher, outcome)
+        tracker.slots.update(outcome.slots)
+        return events + [SlotSet(name, value) for name, value in outcome.slots.items()]
 
     def allows_the_rest(self, flows: OrderFlows, order: Order) -> bool:
         """Whether the verified order allows this flow, so its other slots are worth asking."""
@@ -57,9 +60,12 @@ class OrderVerificationForm(FormValidationAction, ABC):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
+        if await services().verifier.locked(turn_of(tracker)):
+            # Out of attempts: the form ends, and the customer was offered a person.
+            return []
         order = verified_order_of(tracker)
         if order is not None and not self.allows_the_rest(flows_for(tracker), order):
-            return VERIFICATION_SLOTS
+            return list(VERIFICATION_SLOTS)
         return domain_slots
 
 

@@ -1,7 +1,9 @@
 """Customer profiles in Redis, keyed by the channel's user id.
 
-A profile holds what lets the assistant recognise a returning customer: a name,
-the verified email that links to their orders, and when they first wrote.
+A profile holds what lets the assistant recognise a returning customer: the
+name their channel gave (Telegram's first name), when they first wrote, and
+the store customer this conversation has proven to be, if any. Nothing typed
+without proof, such as an email address, is remembered here.
 """
 
 from __future__ import annotations
@@ -11,20 +13,22 @@ from dataclasses import asdict, dataclass
 from redis.asyncio import Redis
 
 KEY_PREFIX = "profile:"
+# The conversations (on any channel or device) that have proven to be one store customer.
+CUSTOMER_KEY = "customer:{customer_id}:profiles"
 
 
 @dataclass(frozen=True)
 class Profile:
-    """What the assistant remembers about one customer."""
+    """What the assistant remembers about one conversation's customer."""
 
     sender_id: str
     first_seen: str
     name: str | None = None
-    email: str | None = None
+    customer_id: str | None = None
 
 
 class ProfileStore:
-    """Reads, writes and erases profiles."""
+    """Reads, writes, links and erases profiles."""
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
@@ -37,9 +41,9 @@ class ProfileStore:
         decoded = {_text(key): _text(value) for key, value in fields.items()}
         return Profile(
             sender_id=sender_id,
-            first_seen=decoded["first_seen"],
+            first_seen=decoded.get("first_seen", ""),
             name=decoded.get("name"),
-            email=decoded.get("email"),
+            customer_id=decoded.get("customer_id"),
         )
 
     async def save(self, profile: Profile) -> None:
@@ -47,9 +51,33 @@ class ProfileStore:
         fields = {k: v for k, v in asdict(profile).items() if v is not None and k != "sender_id"}
         await self._redis.hset(KEY_PREFIX + profile.sender_id, mapping=fields)
 
-    async def delete(self, sender_id: str) -> None:
-        """Erases the profile."""
-        await self._redis.delete(KEY_PREFIX + sender_id)
+    async def link(self, sender_id: str, customer_id: str) -> None:
+        """Records that this conversation proved to be the store's customer ``customer_id``."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(KEY_PREFIX + sender_id, "customer_id", customer_id)
+            pipe.sadd(CUSTOMER_KEY.format(customer_id=customer_id), sender_id)
+            await pipe.execute()
+
+    async def unlink(self, sender_id: str) -> None:
+        """Forgets which customer this conversation was, keeping the customer's other conversations."""
+        profile = await self.get(sender_id)
+        if profile is None or profile.customer_id is None:
+            return
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(KEY_PREFIX + sender_id, "customer_id")
+            pipe.srem(CUSTOMER_KEY.format(customer_id=profile.customer_id), sender_id)
+            await pipe.execute()
+
+    async def delete(self, sender_id: str) -> list[str]:
+        """Erases the profile and, for a proven customer, every profile linked to them; returns their ids."""
+        profile = await self.get(sender_id)
+        senders = {sender_id}
+        if profile is not None and profile.customer_id is not None:
+            customer_key = CUSTOMER_KEY.format(customer_id=profile.customer_id)
+            senders |= {_text(member) for member in await self._redis.smembers(customer_key)}
+            await self._redis.delete(customer_key)
+        await self._redis.delete(*(KEY_PREFIX + sender for sender in senders))
+        return sorted(senders)
 
 
 def _text(value: bytes | str) -> str:

@@ -19,16 +19,24 @@ class Reply:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a step decided: messages to send and slots to set."""
+    """What a step decided: messages to send, slots to set, and custom payloads that signal the gateway."""
 
     replies: tuple[Reply, ...] = ()
     slots: dict[str, Any] = field(default_factory=dict)
+    signals: tuple[dict[str, Any], ...] = ()
 
 
 def send(dispatcher: CollectingDispatcher, replies: tuple[Reply, ...]) -> None:
     """Sends the replies in order."""
     for reply in replies:
         dispatcher.utter_message(response=reply.response, buttons=list(reply.buttons) or None, **reply.values)
+
+
+def send_outcome(dispatcher: CollectingDispatcher, outcome: Outcome) -> None:
+    """Sends the outcome's replies, then its signals to the gateway."""
+    send(dispatcher, outcome.replies)
+    for signal in outcome.signals:
+        dispatcher.utter_message(json_message=signal)
 
 
 def response_texts(domain: dict[str, Any], prefix: str) -> dict[str, str]:

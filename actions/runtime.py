@@ -13,11 +13,14 @@ from rasa_sdk import Tracker
 from redis.asyncio import Redis
 
 from actions import verification
+from actions.identity import Attempts, Limits, LoginCodes, origin_of
 from actions.locale import locale_for
+from actions.mailer import Mailer, MailSettings
 from actions.order_flows import OrderFlows
 from actions.policy import Policy
 from actions.profiles import ProfileStore
 from actions.store import Order, SqliteStore, StoreBackend
+from actions.verification import Turn, Verifier
 from knowledge import KnowledgeRepository
 
 STORE_TIMEZONE = ZoneInfo("Asia/Seoul")
@@ -31,6 +34,7 @@ class Services:
 
     store: StoreBackend
     profiles: ProfileStore
+    verifier: Verifier
     knowledge: KnowledgeRepository
     policy: Policy
     today: Callable[[], date]
@@ -45,9 +49,17 @@ def services() -> Services:
     """Returns the services, creating them from the environment the first time."""
     global _services
     if _services is None:
+        store = SqliteStore(Path(_env("STORE_DB_PATH", "var/store.sqlite3")))
+        redis = Redis.from_url(_env("REDIS_URL", "redis://127.0.0.1:6390/0"))
+        mail = MailSettings.from_env()
+        limits = Limits()
+        profiles = ProfileStore(redis)
         _services = Services(
-            store=SqliteStore(Path(_env("STORE_DB_PATH", "var/store.sqlite3"))),
-            profiles=ProfileStore(Redis.from_url(_env("REDIS_URL", "redis://127.0.0.1:6390/0"))),
+            store=store,
+            profiles=profiles,
+            verifier=Verifier(
+                store, profiles, Attempts(redis, limits), LoginCodes(redis, limits), Mailer(mail) if mail else None
+            ),
             knowledge=KnowledgeRepository(Path(_env("KNOWLEDGE_DIR", "data/knowledge"))),
             policy=Policy.load(),
             today=lambda: datetime.now(STORE_TIMEZONE).date(),
@@ -70,6 +82,12 @@ def flows_for(tracker: Tracker) -> OrderFlows:
     """The order flows in the conversation's language, as of today."""
     s = services()
     return OrderFlows(s.store, s.policy, locale_for(language_of(tracker)), s.today())
+
+
+def turn_of(tracker: Tracker, changed: frozenset[str] = frozenset()) -> Turn:
+    """The conversation as the verification sees it, with the slots just answered."""
+    slots = tracker.current_slot_values()
+    return Turn(tracker.sender_id, origin_of(tracker.latest_message, tracker.sender_id), slots, changed)
 
 
 def verified_order_of(tracker: Tracker) -> Order | None:

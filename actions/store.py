@@ -18,8 +18,10 @@ import yaml
 
 DEFAULT_SEED = Path(__file__).resolve().parent.parent / "data" / "store" / "seed.yml"
 
+# Raised when the schema changes, so ``ensure`` rebuilds a database made by an older version.
+SCHEMA_VERSION = 2
 SCHEMA = """
-CREATE TABLE customers (email TEXT PRIMARY KEY, name TEXT NOT NULL, phone TEXT);
+CREATE TABLE customers (id TEXT UNIQUE NOT NULL, email TEXT PRIMARY KEY, name TEXT NOT NULL, phone TEXT);
 CREATE TABLE orders (
     number TEXT PRIMARY KEY, email TEXT NOT NULL REFERENCES customers(email),
     status TEXT NOT NULL, placed_on TEXT NOT NULL, dispatched_on TEXT, delivered_on TEXT,
@@ -69,8 +71,9 @@ class Order:
 
 @dataclass(frozen=True)
 class Customer:
-    """A customer account."""
+    """A customer account; ``id`` is the store's own, the one its login signs."""
 
+    id: str
     email: str
     name: str
     phone: str | None = None
@@ -84,6 +87,9 @@ class StoreBackend(Protocol):
 
     def customer(self, email: str) -> Customer | None:
         """Returns the customer with this email, if any."""
+
+    def customer_by_id(self, customer_id: str) -> Customer | None:
+        """Returns the customer with this store id, if any."""
 
     def recent_orders(self, email: str, limit: int = 3) -> list[Order]:
         """Returns the customer's newest orders first."""
@@ -121,7 +127,13 @@ class SqliteStore:
         """Returns the customer with this email (case-insensitive), if any."""
         with self._connect() as db:
             row = db.execute("SELECT * FROM customers WHERE lower(email) = lower(?)", (email,)).fetchone()
-            return Customer(row["email"], row["name"], row["phone"]) if row else None
+            return _customer_from_row(row) if row else None
+
+    def customer_by_id(self, customer_id: str) -> Customer | None:
+        """Returns the customer with this store id, if any."""
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+            return _customer_from_row(row) if row else None
 
     def recent_orders(self, email: str, limit: int = 3) -> list[Order]:
         """Returns the customer's newest orders first."""
@@ -151,6 +163,10 @@ class SqliteStore:
                 (reference, number, reason, today.isoformat()),
             )
         return reference
+
+
+def _customer_from_row(row: sqlite3.Row) -> Customer:
+    return Customer(row["id"], row["email"], row["name"], row["phone"])
 
 
 def _order_from_row(db: sqlite3.Connection, row: sqlite3.Row) -> Order:
@@ -186,10 +202,11 @@ def build_database(path: Path, today: date, seed_path: Path = DEFAULT_SEED) -> S
     temporary.unlink(missing_ok=True)
     with sqlite3.connect(temporary) as db:
         db.executescript(SCHEMA)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         for customer in seed["customers"]:
             db.execute(
-                "INSERT INTO customers VALUES (?, ?, ?)",
-                (customer["email"], customer["name"], customer.get("phone")),
+                "INSERT INTO customers VALUES (?, ?, ?, ?)",
+                (customer["id"], customer["email"], customer["name"], customer.get("phone")),
             )
         for order in seed["orders"]:
             _insert_order(db, order, today)
@@ -225,13 +242,27 @@ def _insert_order(db: sqlite3.Connection, order: dict[str, Any], today: date) ->
         )
 
 
+def is_current(path: Path) -> bool:
+    """Whether a database exists at ``path`` with the current schema."""
+    if not path.exists():
+        return False
+    with sqlite3.connect(path) as db:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.close()
+    return bool(version == SCHEMA_VERSION)
+
+
 def main() -> None:
-    """Command line: ``python -m actions.store seed PATH``."""
+    """Command line: ``python -m actions.store seed|ensure PATH``."""
     parser = argparse.ArgumentParser(description="Demo store database")
     commands = parser.add_subparsers(dest="command", required=True)
     seed = commands.add_parser("seed", help="(re)build the database from data/store/seed.yml")
     seed.add_argument("path", type=Path)
+    ensure = commands.add_parser("ensure", help="build the database unless it exists with the current schema")
+    ensure.add_argument("path", type=Path)
     arguments = parser.parse_args()
+    if arguments.command == "ensure" and is_current(arguments.path):
+        return
     build_database(arguments.path, date.today())
     print(f"demo store database written to {arguments.path}")
 

@@ -32,6 +32,7 @@ from bot.store.callbacks import CallbackStore
 from bot.store.feedback import FeedbackStore
 from bot.store.followups import FollowUpStore
 from bot.store.handoffs import HandoffStore
+from bot.store.identities import IdentityStore
 from bot.store.limits import RateLimiter
 from bot.store.notes import NoteStore
 from bot.store.notices import NoticeStore
@@ -73,6 +74,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
         app.ctx.delivery = Delivery(app.ctx.transcripts, app.ctx.outbox)
         app.ctx.users = UserStore(app.ctx.redis)
         app.ctx.sessions = SessionStore(app.ctx.redis)
+        app.ctx.identities = IdentityStore(app.ctx.redis)
         app.ctx.analytics = Analytics(ActivityStore(app.ctx.redis), FeedbackStore(app.ctx.redis), time.time)
         app.ctx.followups = FollowUpStore(app.ctx.redis)
         app.ctx.notices = NoticeStore(app.ctx.redis)
@@ -88,6 +90,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
             knowledge=app.ctx.knowledge,
             config=FeedbackConfig.load(settings.feedback_file),
             support=app.ctx.support,
+            identities=app.ctx.identities,
             clock=time.time,
         )
         app.ctx.desk = Desk(
@@ -114,6 +117,8 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
             app.ctx.texts,
             settings.max_message_chars,
             app.ctx.training.swapping,
+            app.ctx.identities,
+            time.time,
         )
 
     async def start_queue_sweeper(app: Sanic, _: object) -> None:

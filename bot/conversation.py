@@ -12,8 +12,10 @@ from redis.exceptions import RedisError
 from bot.analytics import Analytics
 from bot.delivery import Delivery, outgoing
 from bot.handoff import QUEUE_PAYLOADS, Desk
+from bot.identity.sessions import GREETING
 from bot.notices import Notices
 from bot.rasa import RasaClient, RasaUnavailable
+from bot.store.identities import Identity, IdentityStore
 from bot.store.limits import RateLimiter
 from bot.surveys import Surveys
 from bot.texts import Texts
@@ -53,6 +55,8 @@ class Conversations:
         texts: Texts,
         max_chars: int,
         model_loading: Callable[[], Awaitable[bool]],
+        identities: IdentityStore,
+        clock: Callable[[], float],
     ) -> None:
         self._rasa = rasa
         self._delivery = delivery
@@ -64,6 +68,8 @@ class Conversations:
         self._texts = texts
         self._max_chars = max_chars
         self._model_loading = model_loading
+        self._identities = identities
+        self._clock = clock
 
     def system(self, response: str) -> dict[str, Any]:
         """A message written by the gateway itself, from the domain's responses."""
@@ -120,6 +126,17 @@ class Conversations:
             return await self._desk.request(message.conversation, message.channel, reopened(check_in))
         return await self._converse(message, new_session)
 
+    async def greet(self, conversation: str, channel: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """Lets the assistant greet a customer it knows, before they type anything.
+
+        Raises:
+            StoreUnavailable: Redis is down; nothing was stored or sent.
+        """
+        try:
+            return await self._converse(Incoming(conversation, channel, GREETING, metadata=metadata), False)
+        except RedisError as error:
+            raise StoreUnavailable(str(error)) from error
+
     async def _to_agent(self, message: Incoming) -> None:
         """The agent answers; the bot only records the message, so it knows what happened later."""
         try:
@@ -130,8 +147,11 @@ class Conversations:
     async def _converse(self, message: Incoming, new_session: bool) -> list[dict[str, Any]]:
         conversation = message.conversation
         await self._delivery.signal(conversation, {"type": "typing", "on": True})
+        identity = await self._identities.get(conversation)
         try:
             metadata = {**(message.metadata or {}), "channel": message.channel}
+            if identity is not None:
+                metadata["identity"] = identity.for_rasa()
             patient = await self._model_loading()
             replies = await self._rasa.send(conversation, message.text, metadata, patient=patient)
         except RasaUnavailable:
@@ -153,9 +173,12 @@ class Conversations:
             return await self._desk.request(conversation, channel, custom["handoff"])
         if isinstance(custom.get("callback"), dict):
             await self._desk.schedule_callback(conversation, channel, custom["callback"])
+        if isinstance(custom.get("identity"), dict):
+            await self._record_identity(conversation, custom["identity"])
+        if custom.get("forget_device"):
+            await self._forget_device(conversation, channel)
         if custom.get("erase_conversation"):
-            await self._delivery.forget(conversation)
-            await self._desk.forget(conversation)
+            await self._erase(conversation, custom.get("conversations"))
         if not reply.get("text"):
             return []
         buttons = [
@@ -168,6 +191,42 @@ class Conversations:
         delivered = [await self._delivery.record(conversation, channel, event)]
         delivered += await self._notices.for_reply(conversation, channel, reply)
         return delivered + await self._surveys.after_bot_reply(conversation, channel, reply)
+
+    async def _record_identity(self, conversation: str, signal: dict[str, Any]) -> None:
+        identity = Identity.from_signal(signal, self._clock())
+        if identity is None:
+            logger.warning("ignored a malformed identity signal for %s", conversation)
+            return
+        await self._identities.record(conversation, identity)
+
+    async def _forget_device(self, conversation: str, channel: str) -> None:
+        """This device no longer knows the customer; a web browser also gets a new conversation."""
+        if channel != "web":
+            await self._identities.unlink(conversation)
+            return
+        await self._identities.detach(conversation)
+        await self._delivery.signal(conversation, {"type": "session_ended"})
+
+    async def _erase(self, conversation: str, linked: Any) -> None:
+        """Deletes the conversation and, for a proven customer, every other conversation of theirs."""
+        identity = await self._identities.get(conversation)
+        others = set(linked) if isinstance(linked, list) else set()
+        if identity is not None and identity.customer_id:
+            others |= set(await self._identities.conversations_of(identity.customer_id))
+        others = {other for other in others if isinstance(other, str)} - {conversation}
+        await self._forget(conversation)
+        for other in sorted(others):
+            await self._forget(other)
+            try:
+                # The tracker store deletes a tracker that ends a turn with this slot set (addons/redis_stores.py).
+                await self._rasa.log_events(other, [{"event": "slot", "name": "erase_requested", "value": True}])
+            except RasaUnavailable as error:
+                logger.warning("could not erase the tracker of %s: %s", other, error)
+
+    async def _forget(self, conversation: str) -> None:
+        await self._delivery.forget(conversation)
+        await self._desk.forget(conversation)
+        await self._identities.unlink(conversation)
 
 
 def reopened(check_in: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.identity.tokens import MIN_SECRET_BYTES
 from support.hours import SUPPORT_FILE, support_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,9 @@ class Settings:
     telegram_token: Secret | None = None
     telegram_webhook_secret: Secret | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    # The store's login (docs/store-login.md): None turns signed identities off.
+    store_login_secret: Secret | None = None
+    store_login_audience: str = "maru-support"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -65,6 +69,9 @@ class Settings:
         webhook_secret = _secret(env, "TELEGRAM_WEBHOOK_SECRET")
         if telegram_token and public_url and not webhook_secret:
             raise SettingsError("TELEGRAM_WEBHOOK_SECRET is required when PUBLIC_URL enables the Telegram webhook")
+        store_login_secret = _secret(env, "STORE_LOGIN_SECRET")
+        if store_login_secret and len(store_login_secret.value.encode()) < MIN_SECRET_BYTES:
+            raise SettingsError(f"STORE_LOGIN_SECRET must be at least {MIN_SECRET_BYTES} bytes")
         return cls(
             redis_url=_required(env, "REDIS_URL"),
             rasa_url=_required(env, "RASA_URL").rstrip("/"),
@@ -83,6 +90,8 @@ class Settings:
             support_file=support_file(env),
             changelog_file=Path(env.get("KNOWLEDGE_CHANGELOG") or PROJECT_ROOT / "var" / "knowledge" / "changes.jsonl"),
             retrain_accuracy_margin=_number(env, "RETRAIN_ACCURACY_MARGIN", 0.02),
+            store_login_secret=store_login_secret,
+            store_login_audience=env.get("STORE_LOGIN_AUDIENCE") or "maru-support",
         )
 
 

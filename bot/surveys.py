@@ -24,6 +24,7 @@ from bot.redaction import redact
 from bot.store.feedback import FeedbackStore, Scope
 from bot.store.followups import FollowUp, FollowUpStore, Kudos
 from bot.store.handoffs import Handoff
+from bot.store.identities import IdentityStore
 from bot.store.surveys import Survey, SurveyStore
 from bot.store.transcripts import Entry, TranscriptStore
 from bot.support import SupportConfig
@@ -94,6 +95,8 @@ class Surveys:
     knowledge: KnowledgeRepository
     config: FeedbackConfig
     support: SupportConfig
+    # The NPS limit counts per proven customer, across their devices and channels.
+    identities: IdentityStore
     clock: Callable[[], float]
     chance: Callable[[], float] = random.random
 
@@ -275,7 +278,9 @@ class Surveys:
         thanks = {1: "utter_csat_thanks_negative", 2: "utter_csat_thanks_neutral", 3: "utter_csat_thanks_positive"}
         replies = [await self._say(conversation, survey.channel, thanks[lowest], survey.language)]
         cooldown = self.config.nps_cooldown_days * 24 * 3600
-        if self.chance() < self.config.nps_share and await self.state.claim_nps(conversation, cooldown):
+        if self.chance() < self.config.nps_share and await self.state.claim_nps(
+            await self.identities.subject(conversation), cooldown
+        ):
             await self.state.save(conversation, replace(survey, stage="nps"))
             scale = [{"title": str(n), "payload": f"{NPS}{survey.id}:{n}"} for n in NPS_SCORES]
             replies.append(await self._say(conversation, survey.channel, "utter_nps_question", survey.language, scale))

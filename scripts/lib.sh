@@ -113,7 +113,7 @@ ensure_secrets() {
 }
 
 ensure_store_db() {
-  [ -f "$STORE_DB_PATH" ] || python -m actions.store seed "$STORE_DB_PATH"
+  python -m actions.store ensure "$STORE_DB_PATH"
 }
 
 train_if_needed() {

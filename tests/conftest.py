@@ -12,10 +12,12 @@ import fakeredis
 import pytest
 from rasa_sdk import Tracker
 
+from actions.identity import Attempts, Limits, LoginCodes
 from actions.policy import Policy
 from actions.profiles import ProfileStore
 from actions.runtime import Services, use_services
 from actions.store import SqliteStore, build_database
+from actions.verification import Verifier
 from knowledge import KnowledgeRepository
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,19 +39,33 @@ def policy() -> Policy:
 
 
 @pytest.fixture
-async def profiles() -> AsyncIterator[ProfileStore]:
-    """Profiles on an in-process fake Redis."""
-    redis = fakeredis.FakeAsyncRedis()
-    yield ProfileStore(redis)
-    await redis.close()
+async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
+    """An in-process fake Redis."""
+    client = fakeredis.FakeAsyncRedis()
+    yield client
+    await client.close()
 
 
 @pytest.fixture
-def services(store: SqliteStore, profiles: ProfileStore, policy: Policy) -> Iterator[Services]:
+def profiles(redis: fakeredis.FakeAsyncRedis) -> ProfileStore:
+    """Profiles on the fake Redis."""
+    return ProfileStore(redis)
+
+
+@pytest.fixture
+def verifier(store: SqliteStore, profiles: ProfileStore, redis: fakeredis.FakeAsyncRedis) -> Verifier:
+    """The order forms' proofs, with the default limits and no mail configured."""
+    limits = Limits()
+    return Verifier(store, profiles, Attempts(redis, limits), LoginCodes(redis, limits), None)
+
+
+@pytest.fixture
+def services(store: SqliteStore, profiles: ProfileStore, verifier: Verifier, policy: Policy) -> Iterator[Services]:
     """Installs test services for the actions and removes them afterwards."""
     installed = Services(
         store=store,
         profiles=profiles,
+        verifier=verifier,
         knowledge=KnowledgeRepository(ROOT / "data" / "knowledge"),
         policy=policy,
         today=lambda: TODAY,

@@ -45,9 +45,7 @@ async def test_first_contact_gets_the_privacy_notice(services: Services) -> None
 
 
 async def test_returning_customer_is_recognised_without_a_second_notice(services: Services) -> None:
-    await services.profiles.save(
-        Profile("web-7f3a9c", first_seen="2026-10-01T10:00:00+09:00", name="Mina Kim", email="mina.kim@example.com")
-    )
+    await services.profiles.save(Profile("web-7f3a9c", first_seen="2026-10-01T10:00:00+09:00", name="Mina Kim"))
     messages, events = await run(actions.ActionSessionStart(), "new_customer")
     assert messages == []
     assert events == [
@@ -55,7 +53,6 @@ async def test_returning_customer_is_recognised_without_a_second_notice(services
         SlotSet("language", "en"),
         SlotSet("customer_name", "Mina Kim"),
         SlotSet("returning_customer", True),
-        SlotSet("email", "mina.kim@example.com"),
         ActionExecuted("action_listen"),
     ]
 
@@ -134,7 +131,7 @@ async def test_order_status_of_a_shipped_order(services: Services) -> None:
             latest="Thu 19 Nov",
         )
     ]
-    assert events == [SlotSet("customer_name", "Mina Kim")]
+    assert events == []
 
 
 async def test_late_order_apologises_and_offers_to_chase(services: Services) -> None:
@@ -143,11 +140,9 @@ async def test_late_order_apologises_and_offers_to_chase(services: Services) -> 
     assert (messages[0]["dispatched_on"], messages[0]["latest"]) == ("Sat 7 Nov", "Fri 13 Nov")
 
 
-async def test_verified_customer_is_remembered(services: Services) -> None:
+async def test_one_proven_order_links_no_customer_to_the_conversation(services: Services) -> None:
     await run(actions.ActionOrderStatus(), "order_status_verified")
-    profile = await services.profiles.get("web-7f3a9c")
-    assert profile is not None
-    assert (profile.name, profile.email) == ("Mina Kim", "mina.kim@example.com")
+    assert await services.profiles.get("web-7f3a9c") is None
 
 
 async def test_cancel_confirmed_order(services: Services) -> None:
@@ -163,7 +158,7 @@ async def test_cancel_confirmed_order(services: Services) -> None:
             refund_by="Wed 25 Nov",
         )
     ]
-    assert events == [*FLOW_SLOTS_CLEARED, SlotSet("customer_name", "Joon Park")]
+    assert events == FLOW_SLOTS_CLEARED
     assert services.store.order("10488").status == "cancelled"  # type: ignore[union-attr]
 
 
@@ -180,7 +175,7 @@ async def test_return_with_change_of_mind_fee(services: Services) -> None:
     assert booked["response"] == "utter_return_booked"
     assert booked["reference"].startswith("R-10433-")
     assert (booked["total"], booked["payment"], booked["refund_by"]) == ("₩48,000", "KakaoPay account", "Fri 27 Nov")
-    assert events == [*FLOW_SLOTS_CLEARED, SlotSet("customer_name", "Mina Kim")]
+    assert events == FLOW_SLOTS_CLEARED
 
 
 async def test_return_after_the_window_explains_and_books_nothing(services: Services) -> None:
@@ -213,13 +208,87 @@ async def test_address_change_confirmed(services: Services) -> None:
     assert services.store.order("10563").address == "5 Dongseong-ro, Jung-gu, Daegu"  # type: ignore[union-attr]
 
 
-async def test_known_customer_is_asked_about_their_recent_orders(services: Services) -> None:
-    messages, _ = await run(actions.ActionAskOrderNumber(), "known_customer_form")
+async def test_proven_customer_is_asked_about_their_recent_orders(services: Services) -> None:
+    messages, _ = await run(
+        actions.ActionAskOrderNumber(), "known_customer_form", customer_id="C1001", identity_proof="code"
+    )
     assert messages[0]["response"] == "utter_ask_order_number_known"
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         '/inform{"order_number": "10421"}',
         '/inform{"order_number": "10433"}',
     ]
+
+
+async def test_an_email_typed_by_anyone_lists_no_orders(services: Services) -> None:
+    messages, events = await run(actions.ActionAskOrderNumber(), "known_customer_form")
+    assert messages == [response("utter_ask_order_number")]
+    assert events == []
+
+
+async def test_the_store_login_from_the_gateway_proves_the_customer(services: Services) -> None:
+    identity = {"identity": {"proof": "store_login", "customer_id": "C1002"}}
+    tracker = load_tracker("new_customer")
+    tracker.latest_message["metadata"] = identity
+    events = await actions.ActionIdentifyCustomer().run(CollectingDispatcher(), tracker, DOMAIN)
+    assert events == [
+        SlotSet("customer_id", "C1002"),
+        SlotSet("identity_proof", "store_login"),
+        SlotSet("customer_name", "Joon Park"),
+        SlotSet("email", "joon.park@example.org"),
+        SlotSet("returning_customer", True),
+    ]
+    profile = await services.profiles.get("web-7f3a9c")
+    assert profile is not None
+    assert profile.customer_id == "C1002"
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {},
+        {"identity": {"proof": "code", "customer_id": "C1002"}},
+        {"identity": {"proof": "store_login", "customer_id": "C9999"}},
+        {"identity": {"proof": "store_login"}},
+    ],
+)
+async def test_only_a_store_login_of_a_real_customer_is_taken_from_metadata(
+    services: Services, metadata: dict[str, Any]
+) -> None:
+    tracker = load_tracker("new_customer")
+    tracker.latest_message["metadata"] = metadata
+    assert await actions.ActionIdentifyCustomer().run(CollectingDispatcher(), tracker, DOMAIN) == []
+
+
+async def test_a_signed_in_customer_is_greeted_with_their_orders(services: Services) -> None:
+    messages, _ = await run(
+        actions.ActionGreetCustomer(), "new_customer", customer_id="C1001", identity_proof="store_login"
+    )
+    assert messages[0]["response"] == "utter_greet_customer"
+    assert messages[0]["customer_name"] == "Mina Kim"
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/inform{"order_number": "10421"}',
+        '/inform{"order_number": "10433"}',
+    ]
+
+
+async def test_forgetting_the_device_unlinks_and_clears_the_customer(services: Services) -> None:
+    await services.profiles.save(Profile("web-7f3a9c", first_seen="2026-10-01T10:00:00+09:00"))
+    await services.profiles.link("web-7f3a9c", "C1001")
+    messages, events = await run(
+        actions.ActionForgetDevice(), "known_customer_form", customer_id="C1001", identity_proof="code"
+    )
+    assert messages == [response("utter_device_forgotten"), {"custom": {"forget_device": True}}]
+    assert events == [
+        SlotSet("customer_id", None),
+        SlotSet("identity_proof", None),
+        SlotSet("customer_name", None),
+        SlotSet("email", None),
+        SlotSet("order_number", None),
+        SlotSet("returning_customer", False),
+    ]
+    profile = await services.profiles.get("web-7f3a9c")
+    assert profile is not None
+    assert profile.customer_id is None
 
 
 async def test_stopping_a_flow_forgets_its_answers(services: Services) -> None:
@@ -231,9 +300,26 @@ async def test_stopping_a_flow_forgets_its_answers(services: Services) -> None:
 async def test_delete_my_data_erases_the_profile_and_flags_the_tracker(services: Services) -> None:
     await services.profiles.save(Profile("web-7f3a9c", first_seen="2026-10-01T10:00:00+09:00", name="Mina Kim"))
     messages, events = await run(actions.ActionDeleteMyData(), "delete_confirmed")
-    assert messages == [response("utter_data_deleted"), {"custom": {"erase_conversation": True}}]
+    assert messages == [
+        response("utter_data_deleted"),
+        {"custom": {"erase_conversation": True, "conversations": ["web-7f3a9c"]}},
+    ]
     assert events == [SlotSet("erase_requested", True)]
     assert await services.profiles.get("web-7f3a9c") is None
+
+
+async def test_a_proven_customer_deletes_every_linked_conversation(services: Services) -> None:
+    for sender in ("web-7f3a9c", "tg-42", "web-other-browser"):
+        await services.profiles.save(Profile(sender, first_seen="2026-10-01T10:00:00+09:00"))
+        await services.profiles.link(sender, "C1001")
+    messages, _ = await run(
+        actions.ActionDeleteMyData(), "delete_confirmed", customer_id="C1001", identity_proof="code"
+    )
+    assert messages == [
+        response("utter_data_deleted_customer"),
+        {"custom": {"erase_conversation": True, "conversations": ["tg-42", "web-7f3a9c", "web-other-browser"]}},
+    ]
+    assert [await services.profiles.get(s) for s in ("web-7f3a9c", "tg-42", "web-other-browser")] == [None] * 3
 
 
 @pytest.mark.parametrize(
@@ -250,7 +336,7 @@ async def test_handoff_asks_the_gateway_with_a_reason(
     context = {
         "language": "en",
         "summary": {"customer_said": [], "bot_said": [], "details": details},
-        "customer": {"name": None, "returning": False, "recent_orders": []},
+        "customer": {"name": None, "proof": "none", "customer_id": None, "returning": False, "recent_orders": []},
     }
     messages, events = await run(actions.ActionHandoff(), tracker)
     assert messages == [
@@ -285,12 +371,27 @@ async def test_handoff_brings_the_agent_the_summary_and_the_customer(services: S
                     "details": {"order_number": "10421", "email": "mina.kim@example.com"},
                 },
                 "customer": {
-                    "name": "Mina",
+                    "name": "Mina Kim",
+                    "proof": "order",
+                    "customer_id": None,
                     "returning": True,
-                    "recent_orders": RECENT_ORDERS,
+                    "recent_orders": RECENT_ORDERS[:1],
                 },
             }
         }
+    }
+
+
+async def test_the_agent_sees_every_recent_order_only_of_a_proven_customer(services: Services) -> None:
+    messages, _ = await run(
+        actions.ActionHandoff(), "handoff_known_customer", customer_id="C1001", identity_proof="store_login"
+    )
+    assert messages[1]["custom"]["handoff"]["customer"] == {
+        "name": "Mina Kim",
+        "proof": "store_login",
+        "customer_id": "C1001",
+        "returning": True,
+        "recent_orders": RECENT_ORDERS,
     }
 
 
@@ -323,7 +424,13 @@ async def test_priority_handoff_tells_the_gateway_why(services: Services) -> Non
                         "bot_said": [],
                         "details": {},
                     },
-                    "customer": {"name": None, "returning": False, "recent_orders": []},
+                    "customer": {
+                        "name": None,
+                        "proof": "none",
+                        "customer_id": None,
+                        "returning": False,
+                        "recent_orders": [],
+                    },
                 }
             }
         },

@@ -247,8 +247,12 @@ def test_every_phone_problem_has_a_response() -> None:
     assert all(f"utter_callback_phone_{p}" in DOMAIN["responses"] for p in problems)
 
 
-def test_stored_number_is_shown_as_people_write_it() -> None:
-    assert callbacks.format_phone("+821012345678") == "+82 10-1234-5678"
+@pytest.mark.parametrize(
+    ("phone", "ending"),
+    [("+821012345678", "5678"), ("+14155550123", "0123"), ("+82 10-9876-5432", "5432")],
+)
+def test_a_confirmation_shows_only_the_last_four_digits(phone: str, ending: str) -> None:
+    assert callbacks.phone_ending(phone) == ending
 
 
 # --- email -----------------------------------------------------------------------------------
@@ -308,7 +312,7 @@ def test_phone_booking_confirms_and_asks_the_gateway() -> None:
     }
     booking = callbacks.book(answers, HOURS, NOW, FORMATS)
     assert booking == callbacks.Booking(
-        Reply("utter_callback_booked_phone", {"window": "Today 17:00–18:00", "phone": "+82 10-1234-5678"}),
+        Reply("utter_callback_booked_phone", {"window": "Today 17:00–18:00", "phone_end": "5678"}),
         {
             "callback": {
                 "method": "phone",
@@ -472,7 +476,7 @@ async def test_email_question_offers_the_known_address(clock: Services) -> None:
 async def test_phone_callback_is_confirmed_and_sent_to_the_gateway(clock: Services) -> None:
     messages, events = await run(actions.ActionSubmitCallback(), "callback_phone_complete")
     assert messages == [
-        response("utter_callback_booked_phone", window="Today 14:00–16:00", phone="+82 10-1234-5678"),
+        response("utter_callback_booked_phone", window="Today 14:00–16:00", phone_end="5678"),
         {
             "custom": {
                 "callback": {
@@ -492,7 +496,9 @@ async def test_phone_callback_is_confirmed_and_sent_to_the_gateway(clock: Servic
 async def test_message_callback_with_email_is_confirmed_and_sent_to_the_gateway(clock: Services) -> None:
     messages, events = await run(actions.ActionSubmitCallback(), "callback_message_complete")
     assert messages == [
-        response("utter_callback_booked_message_email", window="Tomorrow 09:00–11:00", email="mina.kim@example.com"),
+        response(
+            "utter_callback_booked_message_email", window="Tomorrow 09:00–11:00", masked_email="mi•••@example.com"
+        ),
         {
             "custom": {
                 "callback": {

@@ -8,26 +8,40 @@ from tests.conftest import load_tracker, sent
 
 CANCEL_SLOTS = ["order_number", "email", "confirmation"]
 RETURN_SLOTS = ["order_number", "email", "return_reason", "confirmation"]
+STATUS_DOMAIN = {"forms": {"order_status_form": {"required_slots": ["order_number", "email"]}}}
 
 
-async def test_order_number_is_validated_against_the_store(services: Services) -> None:
+async def test_order_number_is_only_checked_for_its_shape(services: Services) -> None:
     dispatcher = CollectingDispatcher()
     slots = await forms.ValidateOrderStatusForm().validate_order_number(
-        "#10421", dispatcher, load_tracker("order_form_asking_number"), {}
+        "#19999", dispatcher, load_tracker("order_form_asking_number"), {}
     )
-    assert slots == {"order_number": "10421"}
+    assert slots == {"order_number": "19999"}
     assert dispatcher.messages == []
 
 
-async def test_unknown_order_number_is_refused_with_a_message(services: Services) -> None:
+async def test_a_wrong_pair_is_refused_after_both_are_given(services: Services) -> None:
     dispatcher = CollectingDispatcher()
-    slots = await forms.ValidateOrderStatusForm().validate_order_number(
-        "19999", dispatcher, load_tracker("order_form_asking_number"), {}
-    )
-    assert slots == {"order_number": None, "order_lookup_failures": 1}
-    assert sent(dispatcher.messages) == [
-        {"template": "utter_order_not_found", "response": "utter_order_not_found", "order_number": "19999"}
+    tracker = load_tracker("order_form_asking_number", order_number="19999", email="mina.kim@example.com")
+    tracker.events.append({"event": "slot", "name": "email", "value": "mina.kim@example.com"})
+    events = await forms.ValidateOrderStatusForm().get_validation_events(dispatcher, tracker, STATUS_DOMAIN)
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "email", "value": "mina.kim@example.com"},
+        {"event": "slot", "timestamp": None, "name": "order_number", "value": None},
+        {"event": "slot", "timestamp": None, "name": "email", "value": None},
     ]
+    assert sent(dispatcher.messages) == [
+        {"template": "utter_order_not_verified", "response": "utter_order_not_verified"}
+    ]
+
+
+async def test_a_right_pair_records_the_order_proof_for_the_gateway(services: Services) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = load_tracker("order_form_asking_number", order_number="10421", email="mina.kim@example.com")
+    tracker.events.append({"event": "slot", "name": "email", "value": "mina.kim@example.com"})
+    events = await forms.ValidateOrderStatusForm().get_validation_events(dispatcher, tracker, STATUS_DOMAIN)
+    assert events[-1] == {"event": "slot", "timestamp": None, "name": "identity_proof", "value": "order"}
+    assert sent(dispatcher.messages) == [{"custom": {"identity": {"proof": "order", "order_number": "10421"}}}]
 
 
 async def test_shipped_order_skips_the_confirmation(services: Services) -> None:

@@ -109,11 +109,12 @@ class TelegramChannel:
 
     async def _text(self, message: Message) -> None:
         user = message.from_user
+        sender = user.id if user else message.chat.id
         incoming = Incoming(
-            conversation=f"tg-{user.id if user else message.chat.id}",
+            conversation=f"tg-{sender}",
             channel="telegram",
             text=message.text or "",
-            metadata={"first_name": user.first_name} if user else None,
+            metadata={"origin": f"telegram:{sender}", **({"first_name": user.first_name} if user else {})},
         )
         await self._send(message.chat.id, await self._conversations.handle(incoming))
 
@@ -132,7 +133,7 @@ class TelegramChannel:
             channel="telegram",
             text=button["payload"],
             shown_text=button["title"],
-            metadata={"first_name": query.from_user.first_name},
+            metadata={"origin": f"telegram:{query.from_user.id}", "first_name": query.from_user.first_name},
         )
         await self._send(chat_id, await self._conversations.handle(incoming))
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,9 @@ from websockets.exceptions import ConnectionClosed
 
 from bot.conversation import Conversations, Incoming, StoreUnavailable
 from bot.delivery import outgoing, relay_to_socket
+from bot.identity.sessions import Verifier, WebVisit, open_visit, origin_key
+from bot.identity.tokens import verify_customer_token
+from bot.request_body import json_object
 from bot.store.transcripts import Entry
 
 logger = logging.getLogger(__name__)
@@ -72,13 +77,20 @@ def web_blueprint() -> Blueprint:
 
     @web.post("/web/session")
     async def session(request: Request) -> HTTPResponse:
-        conversation = conversation_of(request)
+        try:
+            body = json_object(request, ValueError)
+        except ValueError as invalid:
+            return json_response({"error": str(invalid)}, status=400)
+        try:
+            visit = await _visit(request, body)
+        except RedisError as error:
+            logger.warning("web session refused, Redis unavailable: %s", error)
+            return json_response({"error": "the chat is unavailable right now"}, status=503)
         texts = request.app.ctx.texts
         labels = {name: texts.get(f"utter_widget_{name}") for name in WIDGET_LABELS}
-        response = json_response({"returning": conversation is not None, "labels": labels})
-        if conversation is None:
-            conversation = f"web-{secrets.token_urlsafe(18)}"
-        response.cookies[COOKIE] = _serializer(request).dumps(conversation)
+        notice = texts.get("utter_identity_token_rejected") if visit.login_rejected else None
+        response = json_response({"returning": visit.returning, "labels": labels, "notice": notice})
+        response.cookies[COOKIE] = _serializer(request).dumps(visit.conversation)
         cookie = response.cookies[COOKIE]
         cookie["httponly"] = True
         cookie["samesite"] = "Lax"
@@ -98,8 +110,45 @@ def web_blueprint() -> Blueprint:
     return web
 
 
+def _store_login_verifier(request: Request) -> Verifier | None:
+    settings = request.app.ctx.settings
+    if settings.store_login_secret is None:
+        return None
+    return functools.partial(
+        verify_customer_token, secret=settings.store_login_secret.value, audience=settings.store_login_audience
+    )
+
+
+async def _visit(request: Request, body: dict[str, Any]) -> WebVisit:
+    """The conversation for this visit; a signed-in customer is linked and greeted before the socket opens."""
+    ctx = request.app.ctx
+    cookie_conversation = conversation_of(request)
+    if body.get("resume") and cookie_conversation and not await ctx.identities.detached(cookie_conversation):
+        # A reconnect of the same page: its login (maybe expired by now) was settled when it loaded.
+        return WebVisit(cookie_conversation, returning=True)
+    token = body.get("customer_token")
+    visit = await open_visit(
+        cookie_conversation,
+        token if isinstance(token, str) else None,
+        _store_login_verifier(request),
+        ctx.identities,
+        lambda: f"web-{secrets.token_urlsafe(18)}",
+        time.time(),
+    )
+    if visit.login_rejected:
+        logger.info("store login refused (%s); the chat goes on anonymously", visit.login_rejected)
+    if visit.greet:
+        await ctx.conversations.greet(visit.conversation, "web", {"origin": _origin(request)})
+    return visit
+
+
+def _origin(request: Request) -> str:
+    return origin_key(request.app.ctx.settings.session_secret.value, request.remote_addr or request.ip)
+
+
 async def _serve(request: Request, ws: Any, conversation: str) -> None:
     ctx = request.app.ctx
+    origin = _origin(request)
     try:
         # Subscribed before the history goes out: a reply to the customer's first frame can't be missed.
         async with ctx.outbox.following(conversation) as events:
@@ -107,7 +156,7 @@ async def _serve(request: Request, ws: Any, conversation: str) -> None:
             follower = asyncio.create_task(relay_to_socket(ws, events))
             try:
                 await ws.send(json.dumps({"type": "history", "messages": [history_event(e) for e in history]}))
-                await _read_frames(ctx, ws, conversation)
+                await _read_frames(ctx, ws, conversation, origin)
             finally:
                 follower.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -118,21 +167,24 @@ async def _serve(request: Request, ws: Any, conversation: str) -> None:
         await ws.close(code=1011, reason="store unavailable")
 
 
-async def _read_frames(ctx: Any, ws: Any, conversation: str) -> None:
+async def _read_frames(ctx: Any, ws: Any, conversation: str, origin: str) -> None:
     try:
         while True:
             raw = await ws.recv()
             if raw is None:
                 return
-            await _receive(ctx, ws, conversation, raw)
+            if await ctx.identities.detached(conversation):
+                await ws.close(code=4401, reason="this device forgot the conversation; POST /web/session")
+                return
+            await _receive(ctx, ws, conversation, raw, origin)
     except ConnectionClosed:
         pass
     except StoreUnavailable:
         await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
 
 
-async def _receive(ctx: Any, ws: Any, conversation: str, raw: str) -> None:
-    incoming = await _parse(ctx, conversation, raw)
+async def _receive(ctx: Any, ws: Any, conversation: str, raw: str, origin: str) -> None:
+    incoming = await _parse(ctx, conversation, raw, {"origin": origin})
     if isinstance(incoming, dict):
         await ws.send(json.dumps(incoming))
         return
@@ -142,7 +194,7 @@ async def _receive(ctx: Any, ws: Any, conversation: str, raw: str) -> None:
         await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
 
 
-async def _parse(ctx: Any, conversation: str, raw: str) -> Incoming | dict[str, Any]:
+async def _parse(ctx: Any, conversation: str, raw: str, metadata: dict[str, Any]) -> Incoming | dict[str, Any]:
     """The customer message in a socket frame, or the error to send back."""
     conversations: Conversations = ctx.conversations
     try:
@@ -153,11 +205,13 @@ async def _parse(ctx: Any, conversation: str, raw: str) -> Incoming | dict[str, 
         return conversations.system("utter_bad_request")
     client_id = str(frame.get("client_id") or "")[:64] or None
     if frame["type"] == "message":
-        return Incoming(conversation, "web", str(frame.get("text") or ""), client_id=client_id)
+        return Incoming(conversation, "web", str(frame.get("text") or ""), metadata=metadata, client_id=client_id)
     button = await _offered_button(ctx, conversation, str(frame.get("payload") or ""))
     if button is None:
         return conversations.system("utter_button_expired")
-    return Incoming(conversation, "web", button["payload"], shown_text=button["title"], client_id=client_id)
+    return Incoming(
+        conversation, "web", button["payload"], shown_text=button["title"], metadata=metadata, client_id=client_id
+    )
 
 
 async def _offered_button(ctx: Any, conversation: str, payload: str) -> dict[str, str] | None:

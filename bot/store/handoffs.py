@@ -3,19 +3,23 @@
 A conversation without a record belongs to the bot. A handoff record moves from
 ``queued`` to ``agent`` (claimed) and is deleted when the agent resolves the chat.
 Frustrated customers are served first, then everyone by waiting time; claiming is
-a Redis transaction, so two agents can never claim the same chat.
+a Redis transaction, so two agents can never claim the same chat. The messages quoted
+in the handoff's summary are redacted as the transcript is (``bot.redaction``); the
+details the customer gave (order number, order email, new address) stay for the agent.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
+
+from bot.redaction import redact
 
 QUEUE = "handoff:queue"
 ASSIGNED = "handoff:assigned"
@@ -25,6 +29,8 @@ RECORD = "handoff:{conversation}"
 # Subtracted from a priority chat's queue score: it sorts before anyone queued in the last 30 years.
 PRIORITY_HEAD_START = 1e9
 SAMPLES_KEPT = 500
+# The lists of messages in a handoff's ``summary`` (actions/handoff.py, conversation_summary).
+SUMMARY_MESSAGES = ("customer_said", "bot_said")
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,19 @@ class Handoff:
         )
 
 
+def redacted_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The handoff's context with the messages quoted in its summary redacted; everything else as it is."""
+    summary = context.get("summary")
+    if not isinstance(summary, dict):
+        return context
+    said = {
+        key: [redact(text) if isinstance(text, str) else text for text in summary[key]]
+        for key in SUMMARY_MESSAGES
+        if isinstance(summary.get(key), list)
+    }
+    return {**context, "summary": {**summary, **said}}
+
+
 class HandoffStore:
     """The queue, the ownership records and the handling-time samples."""
 
@@ -94,7 +113,8 @@ class HandoffStore:
         return Handoff.from_redis(raw) if raw else None
 
     async def enqueue(self, handoff: Handoff) -> bool:
-        """Queues the conversation; False (and no change) if it is already queued or with an agent."""
+        """Queues the conversation, its summary redacted; False (and no change) if already queued or with an agent."""
+        handoff = replace(handoff, context=redacted_context(handoff.context))
         key = RECORD.format(conversation=handoff.conversation)
         score = handoff.queued_at - (PRIORITY_HEAD_START if handoff.priority else 0)
 

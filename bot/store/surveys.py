@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 
 STATE = "survey:{conversation}"
 ASKED = "survey:asked:{conversation}"
-NPS_ASKED = "nps:asked:{conversation}"
+# The subject is the proven customer ("customer:<id>") or, for anyone else, the conversation.
+NPS_ASKED = "nps:asked:{subject}"
 IDLE = "survey:idle"
 IDLE_CHANNELS = "survey:idle_channel"
 CHECK_INS = "checkins"
@@ -70,9 +71,9 @@ class SurveyStore:
         """Forgets the survey in progress (the once-only flag stays)."""
         await self._redis.delete(STATE.format(conversation=conversation))
 
-    async def claim_nps(self, conversation: str, cooldown_seconds: int) -> bool:
+    async def claim_nps(self, subject: str, cooldown_seconds: int) -> bool:
         """True if this customer may be asked NPS now (then not again for the cooldown)."""
-        return bool(await self._redis.set(NPS_ASKED.format(conversation=conversation), 1, nx=True, ex=cooldown_seconds))
+        return bool(await self._redis.set(NPS_ASKED.format(subject=subject), 1, nx=True, ex=cooldown_seconds))
 
     async def answered(self, conversation: str, channel: str, now: float) -> None:
         """Starts the inactivity timer after a question was answered."""

@@ -1,7 +1,12 @@
 """Every customer, bot and agent message per conversation, with time and channel.
 
-Customers' messages are redacted before storage. The bot's and agents' messages are
-stored as sent: the store's published phone number and email must stay readable.
+Every message is redacted before storage, whoever wrote it (customer, bot, agent or a
+gateway notice): card numbers, emails and phone numbers become [card], [email] and
+[phone], in the text and in button titles. The store's own public phone numbers and
+emails stay readable (``data/support/public_contacts.yml``, see ``bot.redaction``).
+Button payloads are kept as sent: the web channel checks a pressed button against them.
+The phone number or email a customer leaves for a callback stays in full in the
+callback record (``bot.store.callbacks``), which only agents see.
 """
 
 from __future__ import annotations
@@ -38,13 +43,13 @@ class TranscriptStore:
         self._redis = redis
 
     async def append(self, conversation: str, entry: Entry) -> Entry:
-        """Stores the entry (a customer's text redacted) and returns what was stored."""
+        """Stores the entry redacted, whatever its role, and returns what was stored."""
         stored = Entry(
             role=entry.role,
-            text=redact(entry.text) if entry.role == "customer" else entry.text,
+            text=redact(entry.text),
             channel=entry.channel,
             ts=entry.ts,
-            buttons=entry.buttons,
+            buttons=[_redacted_title(button) for button in entry.buttons],
             meta=entry.meta,
         )
         key = KEY.format(conversation=conversation)
@@ -62,3 +67,8 @@ class TranscriptStore:
     async def delete(self, conversation: str) -> None:
         """Erases the transcript (data deletion)."""
         await self._redis.delete(KEY.format(conversation=conversation))
+
+
+def _redacted_title(button: dict[str, str]) -> dict[str, str]:
+    """The button with its title redacted; the payload stays, the web channel matches presses against it."""
+    return {**button, "title": redact(button["title"])} if "title" in button else button

@@ -130,6 +130,33 @@ async def test_a_scheduled_callback_takes_the_customer_out_of_the_queue(desk: De
     assert [c.id for c in await desk.callbacks.open()] == [callback.id]
 
 
+async def test_the_summary_of_a_handoff_request_is_stored_redacted(desk: Desk) -> None:
+    summary = {
+        "customer_said": ["my number is 010-2345-6789"],
+        "bot_said": ["Booked. We'll call you on +82 10-2345-6789"],
+        "details": {},
+    }
+    await desk.request("web-a", "web", {"reason": "customer_request", "language": "en", "summary": summary})
+    handoff = await desk.handoffs.get("web-a")
+    assert handoff is not None
+    assert handoff.context["summary"] == {
+        "customer_said": ["my number is [phone]"],
+        "bot_said": ["Booked. We'll call you on [phone]"],
+        "details": {},
+    }
+
+
+async def test_a_callback_record_keeps_the_full_phone_and_email(desk: Desk) -> None:
+    by_phone = await desk.schedule_callback("web-a", "web", CALLBACK)
+    by_email = await desk.schedule_callback(
+        "web-b", "web", {**CALLBACK, "method": "message", "phone": None, "email": "mina.kim@example.com"}
+    )
+    assert by_phone is not None
+    assert by_email is not None
+    stored = {c.conversation: (c.method, c.phone, c.email) for c in await desk.callbacks.open()}
+    assert stored == {"web-a": ("phone", "+821012345678", None), "web-b": ("message", None, "mina.kim@example.com")}
+
+
 async def test_a_malformed_callback_payload_stores_nothing(desk: Desk) -> None:
     assert await desk.schedule_callback("web-a", "web", {**CALLBACK, "method": "fax"}) is None
     assert await desk.schedule_callback("web-a", "web", {"method": "phone"}) is None

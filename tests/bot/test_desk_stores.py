@@ -39,6 +39,38 @@ async def test_a_conversation_is_queued_once(redis: fakeredis.FakeAsyncRedis) ->
     assert (await store.get("web-a")) == handoff("web-a", 100)
 
 
+async def test_the_messages_in_a_handoff_summary_are_stored_redacted(redis: fakeredis.FakeAsyncRedis) -> None:
+    summary = {
+        "customer_said": ["please call me on 010-2345-6789", "or write to mina.kim@example.com"],
+        "bot_said": ["You can also email help@maru.example or call 1588-0123.", "Card 4111 1111 1111 1111?"],
+        "details": {"order_number": "10421", "email": "mina.kim@example.com"},
+    }
+    context = {"language": "en", "summary": summary, "customer": {"name": "Mina Kim"}}
+    store = HandoffStore(redis)
+    assert await store.enqueue(replace(handoff("web-a", 100), context=context))
+    stored = await store.get("web-a")
+    assert stored is not None
+    assert stored.context == {
+        "language": "en",
+        "summary": {
+            "customer_said": ["please call me on [phone]", "or write to [email]"],
+            "bot_said": ["You can also email help@maru.example or call 1588-0123.", "Card [card]?"],
+            # What the customer gave to be helped stays for the agent.
+            "details": {"order_number": "10421", "email": "mina.kim@example.com"},
+        },
+        "customer": {"name": "Mina Kim"},
+    }
+
+
+async def test_a_summary_that_is_not_a_mapping_is_stored_as_it_is(redis: fakeredis.FakeAsyncRedis) -> None:
+    store = HandoffStore(redis)
+    context = {"language": "en", "summary": None}
+    assert await store.enqueue(replace(handoff("web-a", 100), context=context))
+    stored = await store.get("web-a")
+    assert stored is not None
+    assert stored.context == context
+
+
 async def test_only_one_of_two_simultaneous_claims_wins(redis: fakeredis.FakeAsyncRedis) -> None:
     store = HandoffStore(redis)
     await store.enqueue(handoff("web-a", 100))

@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator
 import fakeredis
 import pytest
 
+from bot.delivery import Delivery, outgoing
+from bot.rendering import segments
 from bot.store.limits import RateLimiter, first_time_seen
 from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry, TranscriptStore
@@ -16,15 +18,61 @@ async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
     await client.close()
 
 
-async def test_transcript_redacts_people_but_not_the_bot(redis: fakeredis.FakeAsyncRedis) -> None:
+async def test_transcript_redacts_every_role_but_keeps_the_stores_own_contact_details(
+    redis: fakeredis.FakeAsyncRedis,
+) -> None:
     store = TranscriptStore(redis)
-    await store.append("web-1", Entry("customer", "I'm mina.kim@example.com", "web", ts=1.0))
+    await store.append("web-1", Entry("customer", "I'm mina.kim@example.com, 010-2345-6789", "web", ts=1.0))
+    await store.append("web-1", Entry("bot", "We'll call you on +82 10-2345-6789 or email mina.kim@example.com", "web"))
+    await store.append(
+        "web-1", Entry("agent", "Card 4111 1111 1111 1111 noted, I'll write to Mina.Kim@Example.com", "web")
+    )
+    await store.append("web-1", Entry("notice", "Joon is calling 01023456789 now", "web"))
     await store.append("web-1", Entry("bot", "Email help@maru.example or call 1588-0123", "web", ts=2.0))
+    await store.append("web-1", Entry("agent", "Our line is 15880123, or write to Help@Maru.example", "web"))
     assert [(e.role, e.text) for e in await store.read("web-1")] == [
-        ("customer", "I'm [email]"),
+        ("customer", "I'm [email], [phone]"),
+        ("bot", "We'll call you on [phone] or email [email]"),
+        ("agent", "Card [card] noted, I'll write to [email]"),
+        ("notice", "Joon is calling [phone] now"),
         ("bot", "Email help@maru.example or call 1588-0123"),
+        ("agent", "Our line is 15880123, or write to Help@Maru.example"),
     ]
     assert await redis.ttl("transcript:web-1") > 0
+
+
+async def test_append_returns_what_it_stored(redis: fakeredis.FakeAsyncRedis) -> None:
+    store = TranscriptStore(redis)
+    stored = await store.append("web-1", Entry("agent", "Calling 010-2345-6789", "web", ts=3.0, meta={"agent": "Mina"}))
+    assert stored == Entry("agent", "Calling [phone]", "web", ts=3.0, meta={"agent": "Mina"})
+    assert await store.read("web-1") == [stored]
+
+
+async def test_an_agents_message_is_delivered_as_stored(redis: fakeredis.FakeAsyncRedis) -> None:
+    outbox = Outbox(redis, redis)
+    delivery = Delivery(TranscriptStore(redis), outbox)
+    async with outbox.following("web-1") as events:
+        sent = await delivery.record("web-1", "web", outgoing("agent", "I'll call 010-2345-6789", agent="Mina"))
+        received = await asyncio.wait_for(anext(events), 2)
+    assert received == sent
+    assert (sent["role"], sent["text"], sent["segments"]) == (
+        "agent",
+        "I'll call [phone]",
+        segments("I'll call [phone]"),
+    )
+
+
+async def test_button_titles_are_redacted_and_payloads_kept(redis: fakeredis.FakeAsyncRedis) -> None:
+    # The web channel checks a pressed button against the stored payloads.
+    store = TranscriptStore(redis)
+    known = {"title": "mina.kim@example.com", "payload": '/inform{"email": "mina.kim@example.com"}'}
+    no_thanks = {"title": "No thanks, just here", "payload": "/deny"}
+    await store.append("web-1", Entry("bot", "Which email address?", "web", buttons=[known, no_thanks]))
+    [entry] = await store.read("web-1")
+    assert entry.buttons == [
+        {"title": "[email]", "payload": '/inform{"email": "mina.kim@example.com"}'},
+        {"title": "No thanks, just here", "payload": "/deny"},
+    ]
 
 
 async def test_transcript_read_keeps_the_newest(redis: fakeredis.FakeAsyncRedis) -> None:

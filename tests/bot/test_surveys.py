@@ -14,6 +14,7 @@ from bot.settings import PROJECT_ROOT
 from bot.store.feedback import FeedbackStore
 from bot.store.followups import FollowUpStore, Kudos
 from bot.store.handoffs import Handoff
+from bot.store.identities import IdentityStore
 from bot.store.outbox import Outbox
 from bot.store.surveys import SurveyStore
 from bot.store.transcripts import TranscriptStore
@@ -59,6 +60,7 @@ def make_surveys(redis: fakeredis.FakeAsyncRedis, clock: Clock, chance: float) -
         knowledge=KnowledgeRepository(PROJECT_ROOT / "data" / "knowledge"),
         config=FeedbackConfig.load(),
         support=SupportConfig.load(),
+        identities=IdentityStore(redis),
         clock=clock,
         chance=lambda: chance,
     )

@@ -22,6 +22,7 @@ from bot.console.client import ConsoleAgent
 from bot.store.callbacks import Callback, CallbackStore
 from bot.store.handoffs import HANDLING_TIMES
 from bot.store.presence import ONLINE
+from bot.store.transcripts import Entry, TranscriptStore
 from bot.store.users import UserStore
 from bot.texts import Texts
 from tests.integration.stack import RASA_TOKEN, ROOT, Stack, free_port, wait_until
@@ -254,7 +255,7 @@ async def test_a_phone_callback_is_booked_validated_and_picked_up(stack: Stack, 
     assert windows["text"] == text_of("utter_ask_callback_window")
     chosen = windows["buttons"][0]
     booked = (await customer.press(chosen["payload"]))[-1]
-    assert booked["text"] == text_of("utter_callback_booked_phone", phone="+82 10-1234-5678", window=chosen["title"])
+    assert booked["text"] == text_of("utter_callback_booked_phone", phone_end="5678", window=chosen["title"])
 
     agent = ConsoleAgent(gateway_b)
     await agent.login("joon", PASSWORD)
@@ -273,6 +274,74 @@ async def test_a_phone_callback_is_booked_validated_and_picked_up(stack: Stack, 
     assert (done.json()["state"], done.json()["note"]) == ("done", "called, all sorted")
     await agent.close(log_out=True)
     await customer.close()
+
+
+def contact_traces(entries: list[Entry], phone_digits: str, email_name: str) -> list[str]:
+    """The texts, button titles and payloads of the entries that contain the phone number or the email."""
+    fields = [field for e in entries for field in (e.text, *(v for button in e.buttons for v in button.values()))]
+    return [f for f in fields if phone_digits in re.sub(r"\D", "", f) or email_name in f.casefold()]
+
+
+async def book_a_callback(customer: WebCustomer, method: str, contact: str) -> tuple[str, str, list[str]]:
+    """Asks for a person and books a callback by phone or message, leaving the phone number or email.
+
+    Returns the confirmation, the window's title and what the customer sent as the widget shows it.
+    """
+    said = "can I speak to an agent"
+    offer = (await ask_for_a_person(customer))[-1]
+    request = offer["buttons"][0]
+    assert request["payload"] == "/request_callback"
+    question = (await customer.press(request["payload"]))[-1]
+    assert question["text"] == text_of("utter_ask_callback_method")
+    [chosen_method] = [b for b in question["buttons"] if b["payload"] == method]
+    asked = "utter_ask_callback_phone" if method == "/callback_by_phone" else "utter_ask_callback_email"
+    assert (await customer.press(method))[-1]["text"] == text_of(asked)
+    windows = (await customer.say(contact))[-1]
+    assert windows["text"] == text_of("utter_ask_callback_window")
+    window = windows["buttons"][0]
+    booked = (await customer.press(window["payload"]))[-1]
+    return booked["text"], window["title"], [said, request["title"], chosen_method["title"], contact, window["title"]]
+
+
+async def test_stored_transcripts_hide_a_callbacks_phone_and_email_that_its_record_keeps(
+    stack: Stack, nobody_online: None
+) -> None:
+    by_phone, by_email = WebCustomer(stack.gateway_url), WebCustomer(stack.gateway_url)
+    phone_booked, phone_window, phone_sent = await book_a_callback(by_phone, "/callback_by_phone", "010 9876 5432")
+    assert phone_booked == text_of("utter_callback_booked_phone", phone_end="5432", window=phone_window)
+    email_booked, email_window, email_sent = await book_a_callback(
+        by_email, "/callback_by_message", "jiwoo.kang@example.com"
+    )
+    assert email_booked == text_of(
+        "utter_callback_booked_message_email", masked_email="ji•••@example.com", window=email_window
+    )
+    await by_phone.close()
+    await by_email.close()
+
+    own = aioredis.Redis.from_url(stack.redis_url)
+    try:
+        ours = [
+            c
+            for c in await CallbackStore(own).open()
+            if c.phone == "+821098765432" or c.email == "jiwoo.kang@example.com"
+        ]
+        records = {c.method: c for c in ours}
+        assert len(ours) == 2
+        assert (records["phone"].phone, records["phone"].email) == ("+821098765432", None)
+        assert (records["message"].phone, records["message"].email) == (None, "jiwoo.kang@example.com")
+        transcripts = TranscriptStore(own)
+        phone_entries = await transcripts.read(records["phone"].conversation)
+        email_entries = await transcripts.read(records["message"].conversation)
+    finally:
+        await own.close()
+
+    for entries, booked, sent, redacted in (
+        (phone_entries, phone_booked, phone_sent, "[phone]"),
+        (email_entries, email_booked, email_sent, "[email]"),
+    ):
+        assert [e.text for e in entries if e.role == "customer"] == [*sent[:3], redacted, sent[4]]
+        assert booked in [e.text for e in entries if e.role == "bot"]
+        assert contact_traces(entries, "1098765432", "jiwoo.kang") == []
 
 
 async def test_a_wait_over_the_threshold_offers_a_callback(stack: Stack, mina: ConsoleAgent) -> None:
