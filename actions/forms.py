@@ -46,8 +46,8 @@ class OrderVerificationForm(FormValidationAction, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         # The code and the pair are checked once per turn, after each answer's own check.
-        changed = frozenset(tracker.slots_to_validate())
         events: list[EventType] = await super().get_validation_events(dispatcher, tracker, domain)
+        changed = frozenset(str(event["name"]) for event in events)
         outcome = await services().verifier.after_answers(turn_of(tracker, changed))
         send_outcome(dispatcher, outcome)
         tracker.slots.update(outcome.slots)

@@ -143,6 +143,14 @@ class CodeResult:
     tries_left: int = 0
 
 
+@dataclass(frozen=True)
+class CodeSent:
+    """The last code a conversation was sent: to which address, and whether it still works."""
+
+    email: str
+    live: bool
+
+
 class LoginCodes:
     """One-time codes sent by email, one live code per conversation, stored only as a keyed hash."""
 
@@ -169,12 +177,13 @@ class LoginCodes:
             await pipe.execute()
         return code
 
-    async def pending_email(self, sender_id: str) -> str | None:
-        """The email a live, unspent code was sent to, if any."""
+    async def sent(self, sender_id: str) -> CodeSent | None:
+        """The conversation's last code: where it went and whether it can still be used."""
         record = await self._record(sender_id)
-        if not record or self._expired(record) or int(record["tries"]) >= self._limits.code_tries:
+        if not record:
             return None
-        return record["email"]
+        live = not self._expired(record) and int(record["tries"]) < self._limits.code_tries
+        return CodeSent(record["email"], live)
 
     async def check(self, sender_id: str, code: str) -> CodeResult:
         """Checks a typed code; a right one is spent, and every try counts."""

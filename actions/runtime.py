@@ -86,8 +86,9 @@ def flows_for(tracker: Tracker) -> OrderFlows:
 
 def turn_of(tracker: Tracker, changed: frozenset[str] = frozenset()) -> Turn:
     """The conversation as the verification sees it, with the slots just answered."""
-    slots = tracker.current_slot_values()
-    return Turn(tracker.sender_id, origin_of(tracker.latest_message, tracker.sender_id), slots, changed)
+    message = tracker.latest_message
+    typed = frozenset(str(entity.get("entity")) for entity in message.get("entities") or [])
+    return Turn(tracker.sender_id, origin_of(message, tracker.sender_id), tracker.current_slot_values(), changed, typed)
 
 
 def verified_order_of(tracker: Tracker) -> Order | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions.identity import (
+    CODE_DIGITS,
     PROOF_CODE,
     PROOF_ORDER,
     Attempts,
@@ -32,6 +33,7 @@ from actions.store import Order, StoreBackend
 
 ORDER_NUMBER = re.compile(r"(?<!\d)(1\d{4})(?!\d)")
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
+LOGIN_CODE = re.compile(rf"\d{{{CODE_DIGITS}}}")
 ECHO_LIMIT = 40
 VERIFICATION_SLOTS = ("order_number", "email")
 
@@ -43,7 +45,12 @@ def parse_order_number(raw: Any) -> str | None:
 
 
 def check_order_number(raw: Any) -> Outcome:
-    """Accepts anything shaped like an order number; whether it exists is checked with the email."""
+    """Accepts anything shaped like an order number, or takes a one-time code typed in its place.
+
+    Whether the order exists is checked only together with the email.
+    """
+    if LOGIN_CODE.fullmatch(str(raw or "").strip()):
+        return Outcome((), {"order_number": None, "login_code": str(raw).strip()})
     number = parse_order_number(raw)
     if number is None:
         return Outcome((Reply("utter_order_number_invalid", {"value": str(raw)[:ECHO_LIMIT]}),), {"order_number": None})
@@ -95,6 +102,8 @@ class Turn:
     origin: str
     slots: dict[str, Any]
     changed: frozenset[str]
+    # The entities the customer typed in their latest message.
+    typed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -141,8 +150,12 @@ class Verifier:
         if not email or self.mailer is None:
             return Outcome((Reply("utter_ask_order_number"),))
         masked = {"email": mask_email(str(email))}
-        if await self.codes.pending_email(turn.sender_id) == email:
-            return Outcome((Reply("utter_ask_order_number_or_code", masked),))
+        sent = await self.codes.sent(turn.sender_id)
+        # A new code only for a new address, or when the customer types the address again.
+        if sent is not None and sent.email == email and "email" not in turn.typed:
+            if sent.live:
+                return Outcome((Reply("utter_ask_order_number_or_code", masked),))
+            return Outcome((Reply("utter_ask_order_number"),))
         if await self.attempts.exhausted(turn.sender_id, turn.origin):
             return Outcome((Reply("utter_ask_order_number"),))
         return await self._send_code(turn, str(email), masked, mail_texts)

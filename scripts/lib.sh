@@ -70,8 +70,10 @@ ensure_redis_server() {
 }
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads browsers).
+# Debian's Chromium for the browser tests, with fonts for Korean and emoji (else screenshots show boxes).
 ensure_chromium() {
-  [ -x /usr/bin/chromium ] || apt_install chromium
+  [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/opentype/noto ] && [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && return
+  apt_install chromium fonts-noto-cjk fonts-noto-color-emoji
 }
 
 redis_ping() { redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }

@@ -18,6 +18,7 @@ from actions.profiles import ProfileStore
 from actions.runtime import Services, use_services
 from actions.store import SqliteStore, build_database
 from actions.verification import Verifier
+from bot.store.identities import IdentityStore
 from knowledge import KnowledgeRepository
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,12 @@ async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
     client = fakeredis.FakeAsyncRedis()
     yield client
     await client.close()
+
+
+@pytest.fixture
+def identities(redis: fakeredis.FakeAsyncRedis) -> IdentityStore:
+    """The gateway's record of how conversations proved their customer, on the fake Redis."""
+    return IdentityStore(redis)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from tests.mailbox import LocalMailbox
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text(encoding="utf-8"))
 MAIL_TEXTS = response_texts(DOMAIN, "utter_mail_")
 EN = locale_for("en")
-MINA = {"customer_id": "C1001", "identity_proof": PROOF_CODE, "email": "mina.kim@example.com"}
+MINA: dict[str, Any] = {"customer_id": "C1001", "identity_proof": PROOF_CODE, "email": "mina.kim@example.com"}
 NOT_VERIFIED = Outcome((Reply("utter_order_not_verified"),), {"order_number": None, "email": None})
 
 
@@ -66,8 +66,14 @@ def with_mail(store: SqliteStore, redis: fakeredis.FakeAsyncRedis, clock: Clock,
     return make_verifier(store, redis, clock, mailbox)
 
 
-def turn(changed: tuple[str, ...] = (), sender: str = "web-a", origin: str = "ip:1", **slots: Any) -> Turn:
-    return Turn(sender, origin, slots, frozenset(changed))
+def turn(
+    changed: tuple[str, ...] = (),
+    sender: str = "web-a",
+    origin: str = "ip:1",
+    typed: tuple[str, ...] = (),
+    **slots: Any,
+) -> Turn:
+    return Turn(sender, origin, slots, frozenset(changed), frozenset(typed))
 
 
 def code_in(message: Any) -> str:
@@ -88,6 +94,10 @@ def test_an_order_number_is_only_checked_for_its_shape() -> None:
     assert check_order_number("x" * 20000) == Outcome(
         (Reply("utter_order_number_invalid", {"value": "x" * 40}),), {"order_number": None}
     )
+
+
+def test_a_code_typed_where_the_number_is_asked_is_taken_as_a_code() -> None:
+    assert check_order_number(" 048213 ") == Outcome((), {"order_number": None, "login_code": "048213"})
 
 
 def test_an_email_is_only_checked_for_its_shape() -> None:
@@ -246,6 +256,9 @@ async def test_five_tries_at_most(with_mail: Verifier, mailbox: LocalMailbox) ->
     ]
     right = await with_mail.after_answers(turn(("login_code",), login_code=code))
     assert right == Outcome((Reply("utter_code_locked"),), {"login_code": None})
+    asked = await with_mail.ask_order_number(turn(email="mina.kim@example.com"), EN, MAIL_TEXTS)
+    assert asked == Outcome((Reply("utter_ask_order_number"),))
+    assert len(mailbox.messages) == 1
 
 
 async def test_an_expired_code_is_refused(with_mail: Verifier, mailbox: LocalMailbox, clock: Clock) -> None:
@@ -254,9 +267,12 @@ async def test_an_expired_code_is_refused(with_mail: Verifier, mailbox: LocalMai
     clock.now += 601
     expired = await with_mail.after_answers(turn(("login_code",), login_code=code))
     assert expired == Outcome((Reply("utter_code_expired"),), {"login_code": None})
-    # A new code goes out when the customer gives the address again.
+    # No new code goes out by itself; it does when the customer types the address again.
     asked = await with_mail.ask_order_number(turn(email="mina.kim@example.com"), EN, MAIL_TEXTS)
+    assert asked == Outcome((Reply("utter_ask_order_number"),))
+    asked = await with_mail.ask_order_number(turn(typed=("email",), email="mina.kim@example.com"), EN, MAIL_TEXTS)
     assert asked == Outcome((Reply("utter_code_sent", {"email": "mi•••@example.com"}),))
+    assert len(mailbox.wait_for(2, seconds=5)) == 2
 
 
 async def test_a_refused_mail_is_said_and_no_code_waits(with_mail: Verifier, mailbox: LocalMailbox) -> None:

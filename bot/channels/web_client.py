@@ -16,14 +16,21 @@ class WebCustomer:
     def __init__(self, gateway_url: str, cookie: str | None = None) -> None:
         self._url = gateway_url
         self.cookie = cookie
+        self.session: dict[str, Any] = {}
         self._socket: Any = None
 
-    async def connect(self) -> list[dict[str, Any]]:
-        """Gets a session (keeping the cookie) and opens the socket; returns the history."""
+    async def connect(self, customer_token: str | None = None) -> list[dict[str, Any]]:
+        """Gets a session (keeping the cookie; signed in with the shop's token) and opens the socket.
+
+        Returns:
+            The history the socket sends first.
+        """
         cookies = {"maru_session": self.cookie} if self.cookie else {}
+        body = {"customer_token": customer_token} if customer_token else {}
         async with httpx.AsyncClient(base_url=self._url, cookies=cookies) as http:
-            response = await http.post("/web/session")
+            response = await http.post("/web/session", json=body)
             response.raise_for_status()
+            self.session = response.json()
             self.cookie = response.cookies.get("maru_session") or self.cookie
         ws_url = self._url.replace("http", "ws", 1) + "/web/socket"
         self._socket = await connect(ws_url, extra_headers={"Cookie": f"maru_session={self.cookie}"})

@@ -37,6 +37,7 @@ from bot.delivery import relay_to_socket
 from bot.handoff import Desk, DeskError, language_of
 from bot.rasa import RasaUnavailable
 from bot.request_body import json_object, text_field
+from bot.store.identities import Identity
 from bot.store.limits import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,15 @@ def console_blueprint() -> Blueprint:
     async def queue(request: Request) -> HTTPResponse:
         desk: Desk = request.app.ctx.desk
         now = time.time()
-        queued = [{**asdict(h), "waiting_seconds": round(now - h.queued_at)} for h in await desk.handoffs.queued()]
+        identities = request.app.ctx.identities
+        queued = [
+            {
+                **asdict(h),
+                "waiting_seconds": round(now - h.queued_at),
+                "identity": _as_dict(await identities.get(h.conversation)),
+            }
+            for h in await desk.handoffs.queued()
+        ]
         return json_response(
             {
                 "queued": queued,
@@ -135,6 +144,7 @@ def console_blueprint() -> Blueprint:
             {
                 "conversation": conversation,
                 "handoff": asdict(handoff) if handoff else None,
+                "identity": _as_dict(await ctx.identities.get(conversation)),
                 "transcript": [asdict(entry) for entry in transcript],
                 "notes": [asdict(note) for note in notes],
                 "canned": canned_replies(
@@ -258,6 +268,10 @@ def console_blueprint() -> Blueprint:
 
 class InvalidInput(ValueError):
     """A request body the console API can't use."""
+
+
+def _as_dict(identity: Identity | None) -> dict[str, Any] | None:
+    return asdict(identity) if identity else None
 
 
 def _body(request: Request) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 /* Maru chat widget. Embed with one tag: <script src="https://<gateway>/widget.js" defer></script>
+ * A shop page where the customer is signed in adds data-customer-token="<signed token>" (docs/store-login.md).
  * Messages are built from DOM nodes and text only; nothing received is ever parsed as HTML. */
 (function () {
   "use strict";
@@ -10,6 +11,11 @@
   var retryDelay = 500;
   var seen = {};
   var el = {};
+  // Sent once, when the page opens the chat; reconnects resume the conversation it settled.
+  var customerToken = script ? script.getAttribute("data-customer-token") : null;
+  var opened = false;
+  var pendingNotice = null;
+  var keepLog = false;
 
   function make(tag, className, text) {
     var node = document.createElement(tag);
@@ -156,9 +162,14 @@
     var data;
     try { data = JSON.parse(event.data); } catch (error) { return; }
     if (data.type === "history") {
-      el.log.textContent = "";
-      seen = {};
+      // After "forget me on this device" the new, empty conversation keeps the old one's last words on screen.
+      if (!(keepLog && data.messages.length === 0)) { el.log.textContent = ""; seen = {}; }
+      keepLog = false;
       data.messages.forEach(addMessage);
+      if (pendingNotice) { addMessage({ role: "notice", text: pendingNotice }); pendingNotice = null; }
+    } else if (data.type === "session_ended") {
+      keepLog = true;
+      socket.close();
     } else if (data.type === "typing") {
       setStatus(data.on ? labels.typing : "");
     } else if (data.type === "message") {
@@ -181,10 +192,18 @@
   }
 
   function start() {
-    fetch(origin + "/web/session", { method: "POST", credentials: "include" })
+    var body = opened ? { resume: true } : (customerToken ? { customer_token: customerToken } : {});
+    fetch(origin + "/web/session", {
+      method: "POST",
+      credentials: "include",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    })
       .then(function (response) { return response.json(); })
       .then(function (session) {
         if (!el.panel) { labels = session.labels; build(); }
+        opened = true;
+        pendingNotice = session.notice || null;
         connect();
       })
       .catch(function () { setTimeout(start, Math.min(retryDelay *= 2, 10000)); });

@@ -53,13 +53,6 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
-    client = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.close()
-
-
-@pytest.fixture
 async def desk(clock: Clock, redis: fakeredis.FakeAsyncRedis) -> AsyncIterator[Desk]:
     outbox = Outbox(redis, redis)
     async with httpx.AsyncClient() as http:

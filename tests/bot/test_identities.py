@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import fakeredis
@@ -11,18 +10,6 @@ import pytest
 from bot.store.identities import DETACHED_SECONDS, Identity, IdentityStore
 
 NOW = 1_800_000_000.0
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
-    client = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-def identities(redis: fakeredis.FakeAsyncRedis) -> IdentityStore:
-    return IdentityStore(redis)
 
 
 def code(customer_id: str, name: str | None = None, since: float = NOW) -> Identity:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +13,7 @@ from bot.settings import PROJECT_ROOT
 from bot.store.feedback import FeedbackStore
 from bot.store.followups import FollowUpStore, Kudos
 from bot.store.handoffs import Handoff
-from bot.store.identities import IdentityStore
+from bot.store.identities import Identity, IdentityStore
 from bot.store.outbox import Outbox
 from bot.store.surveys import SurveyStore
 from bot.store.transcripts import TranscriptStore
@@ -34,13 +33,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
-    client = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.close()
 
 
 @pytest.fixture
@@ -217,3 +209,19 @@ async def test_check_in_next_business_morning_and_a_reply_reopens(surveys: Surve
     assert reply is not None
     assert reply["summary"] == {"customer_said": ["my vase arrived broken"]}
     assert await surveys.check_in_reply("web-d") is None
+
+
+async def nps_after_a_happy_rating(surveys: Surveys, conversation: str) -> list[str]:
+    """The texts after a 😊 rating and a skipped comment: with or without the NPS question."""
+    [question] = await surveys.ask(conversation, "web", "en", push=False)
+    prompt = (await surveys.handle(conversation, "web", question["buttons"][2]["payload"]))[0]
+    return [m["text"] for m in await surveys.handle(conversation, "web", prompt["buttons"][0]["payload"])]
+
+
+async def test_nps_is_asked_once_per_proven_customer_across_their_conversations(surveys: Surveys) -> None:
+    for conversation in ("web-phone", "tg-77"):
+        await surveys.identities.record(conversation, Identity("code", "C1001", "Mina Kim"))
+    assert text("utter_nps_question") in await nps_after_a_happy_rating(surveys, "web-phone")
+    assert text("utter_nps_question") not in await nps_after_a_happy_rating(surveys, "tg-77")
+    # Someone else, unproven, still gets their own chance.
+    assert text("utter_nps_question") in await nps_after_a_happy_rating(surveys, "web-stranger")

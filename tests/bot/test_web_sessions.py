@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
-import fakeredis
 import pytest
 
 from bot.identity.sessions import Verifier, WebVisit, login_of, open_visit, origin_key
@@ -29,18 +28,6 @@ class NewConversations:
     def __call__(self) -> str:
         self.made += 1
         return f"web-new-{self.made}"
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
-    client = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-def identities(redis: fakeredis.FakeAsyncRedis) -> IdentityStore:
-    return IdentityStore(redis)
 
 
 @pytest.fixture

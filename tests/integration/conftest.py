@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from tests.integration.stack import Stack, running_stack
 from tests.integration.telegram_double import BotApiDouble
+from tests.mailbox import LocalMailbox
 
 
 @pytest.fixture(scope="session")
@@ -21,8 +22,15 @@ def telegram() -> Iterator[BotApiDouble]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, telegram: BotApiDouble) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("stack"), telegram.url) as running:
+def mailbox() -> Iterator[LocalMailbox]:
+    """The SMTP server the stack's action server sends one-time codes to."""
+    with LocalMailbox() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, telegram: BotApiDouble, mailbox: LocalMailbox) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("stack"), telegram.url, mailbox.port) as running:
         yield running
 
 

@@ -21,6 +21,8 @@ MODEL = Path(os.environ.get("MODEL_DIR", ROOT / "models")) / "maru.tar.gz"
 RASA_TOKEN = "integration-test-token"
 TELEGRAM_TOKEN = "123456:integration-test"
 TELEGRAM_SECRET = "integration-webhook-secret"
+# The shop's login secret, shared with the tests that sign customer tokens (32 bytes at least).
+STORE_LOGIN_SECRET = "integration-store-login-secret-0123456789"
 
 
 def free_port() -> int:
@@ -53,6 +55,7 @@ class Stack:
     rasa_port: int = field(default_factory=free_port)
     gateway_port: int = field(default_factory=free_port)
     telegram_api_url: str = ""
+    smtp_port: int = 0
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[str, BinaryIO] = field(default_factory=dict)
 
@@ -88,6 +91,11 @@ class Stack:
             "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
             "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
             "TELEGRAM_API_URL": self.telegram_api_url,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(self.smtp_port),
+            "SMTP_SECURITY": "none",
+            "SMTP_FROM": "Maru <help@maru.example>",
+            "STORE_LOGIN_SECRET": STORE_LOGIN_SECRET,
         }
 
     def _spawn(self, name: str, command: list[str]) -> None:
@@ -164,14 +172,14 @@ class Stack:
 
 
 @contextmanager
-def running_stack(workdir: Path, telegram_api_url: str) -> Iterator[Stack]:
+def running_stack(workdir: Path, telegram_api_url: str, smtp_port: int) -> Iterator[Stack]:
     """Redis, action server, Rasa server with the trained model and the gateway; stopped afterwards."""
     from datetime import date
 
     from actions.store import build_database
 
     assert MODEL.exists(), f"no trained model at {MODEL}; run 'make train'"
-    stack = Stack(workdir, telegram_api_url=telegram_api_url)
+    stack = Stack(workdir, telegram_api_url=telegram_api_url, smtp_port=smtp_port)
     build_database(workdir / "store.sqlite3", date.today())
     try:
         stack.start_redis()

@@ -76,7 +76,8 @@
     var body = $("queued").querySelector("tbody"); body.textContent = "";
     data.queued.forEach(function (h) {
       var row = make("tr"); row.setAttribute("data-conversation", h.conversation);
-      var who = cell(row, h.conversation + " (" + h.channel + ")");
+      var who = cell(row, h.conversation + " (" + h.channel + ") ");
+      who.appendChild(identityBadge(h.identity, (h.context || {}).customer));
       if (h.priority) who.appendChild(make("span", " priority", "priority"));
       cell(row, h.reason); cell(row, minutes(h.waiting_seconds)); cell(row, firstAsk(h));
       cell(row, "").appendChild(button("Claim", function () { claim(h.conversation); }));
@@ -181,6 +182,28 @@
     block.appendChild(ul); return block;
   }
 
+  /* How the customer was proven, beside the name: an agent never mistakes a claim for a proof. */
+  var PROOF_LABELS = {
+    store_login: "verified: signed in at the shop",
+    code: "verified: one-time code by email",
+    order: "verified: one order (number + email)",
+    none: "not verified"
+  };
+
+  function identityLabel(identity, customer) {
+    var proof = (identity && identity.proof) || (customer && customer.proof) || "none";
+    var name = (identity && identity.name) || (customer && customer.name) || "Name unknown";
+    var label = PROOF_LABELS[proof] || PROOF_LABELS.none;
+    if (proof === "order" && identity && identity.order_number) label = "verified: order #" + identity.order_number + " only";
+    return name + " · " + label;
+  }
+
+  function identityBadge(identity, customer) {
+    var badge = make("span", "identity", identityLabel(identity, customer));
+    badge.setAttribute("data-proof", (identity && identity.proof) || (customer && customer.proof) || "none");
+    return badge;
+  }
+
   function renderSummary(handoff) {
     var box = $("summary"); box.textContent = "";
     if (!handoff) { box.appendChild(make("p", "The bot has this conversation.")); return; }
@@ -198,7 +221,9 @@
     }
     var customer = context.customer || {};
     var card = $("customer"); card.textContent = "";
-    card.appendChild(make("p", (customer.name || "Name unknown") + (customer.returning ? " · returning customer" : "")));
+    var who = make("p"); who.appendChild(identityBadge(state.identity, customer));
+    if (customer.returning) who.appendChild(document.createTextNode(" · returning customer"));
+    card.appendChild(who);
     card.appendChild(list("Recent orders", (customer.recent_orders || []).map(function (o) {
       return "#" + o.number + " · " + o.status + " · " + o.placed_on + " · ₩" + o.total;
     })));
