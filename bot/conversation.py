@@ -226,6 +226,7 @@ class Conversations:
     async def _forget(self, conversation: str) -> None:
         await self._delivery.forget(conversation)
         await self._desk.forget(conversation)
+        await self._surveys.state.forget(conversation)
         await self._identities.unlink(conversation)
 
 

@@ -91,7 +91,8 @@
     el.panel.hidden = !open;
     el.launcher.hidden = open;
     el.launcher.setAttribute("aria-expanded", String(open));
-    if (open) el.input.focus(); else el.launcher.focus();
+    // Messages that arrived while the panel was closed (a signed-in customer's greeting) end at the bottom.
+    if (open) { el.log.scrollTop = el.log.scrollHeight; el.input.focus(); } else el.launcher.focus();
   }
 
   function renderSegments(container, segments, fallback) {

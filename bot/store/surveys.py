@@ -119,6 +119,16 @@ class SurveyStore:
             CHECK_IN_SENT.format(conversation=conversation), json.dumps(context), ex=CHECK_IN_REPLY_SECONDS
         )
 
+    async def forget(self, conversation: str) -> None:
+        """Drops the conversation's survey, timers and check-in (the customer deleted their data)."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for key in (STATE, ASKED, CHECK_IN, CHECK_IN_SENT):
+                pipe.delete(key.format(conversation=conversation))
+            pipe.zrem(IDLE, conversation)
+            pipe.hdel(IDLE_CHANNELS, conversation)
+            pipe.zrem(CHECK_INS, conversation)
+            await pipe.execute()
+
     async def take_check_in_reply(self, conversation: str) -> dict[str, Any] | None:
         """The check-in context if the customer is replying to one (only the first reply counts)."""
         raw = await self._redis.getdel(CHECK_IN_SENT.format(conversation=conversation))

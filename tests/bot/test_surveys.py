@@ -225,3 +225,15 @@ async def test_nps_is_asked_once_per_proven_customer_across_their_conversations(
     assert text("utter_nps_question") not in await nps_after_a_happy_rating(surveys, "tg-77")
     # Someone else, unproven, still gets their own chance.
     assert text("utter_nps_question") in await nps_after_a_happy_rating(surveys, "web-stranger")
+
+
+async def test_a_customer_who_deleted_their_data_gets_no_check_in_or_survey(surveys: Surveys, clock: Clock) -> None:
+    clock.now = datetime(2026, 11, 27, 17, 0, tzinfo=SEOUL).timestamp()
+    handoff = Handoff("web-e", "web", "frustration", True, clock.now, context={"language": "en"})
+    await surveys.after_agent(handoff, "mina", "Mina")
+    assert await surveys.state.get("web-e") is not None
+    await surveys.state.forget("web-e")
+    clock.now = datetime(2026, 11, 30, 12, 0, tzinfo=SEOUL).timestamp()
+    await surveys.sweep()
+    assert await surveys.state.get("web-e") is None
+    assert [e.role for e in await surveys.transcripts.read("web-e")] == ["bot"]  # the rating question, no check-in

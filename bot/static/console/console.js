@@ -199,7 +199,7 @@
   }
 
   function identityBadge(identity, customer) {
-    var badge = make("span", "identity", identityLabel(identity, customer));
+    var badge = make("span", identityLabel(identity, customer), "identity");
     badge.setAttribute("data-proof", (identity && identity.proof) || (customer && customer.proof) || "none");
     return badge;
   }
