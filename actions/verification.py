@@ -146,8 +146,8 @@ class Verifier:
             orders = self.store.recent_orders(customer.email) if customer else []
             if orders:
                 return Outcome((Reply("utter_ask_order_number_known", buttons=order_buttons(orders, locale)),))
-        email = turn.slots.get("email")
-        if not email or self.mailer is None:
+        email, mailer = turn.slots.get("email"), self.mailer
+        if not email or mailer is None:
             return Outcome((Reply("utter_ask_order_number"),))
         masked = {"email": mask_email(str(email))}
         sent = await self.codes.sent(turn.sender_id)
@@ -158,18 +158,18 @@ class Verifier:
             return Outcome((Reply("utter_ask_order_number"),))
         if await self.attempts.exhausted(turn.sender_id, turn.origin):
             return Outcome((Reply("utter_ask_order_number"),))
-        return await self._send_code(turn, str(email), masked, mail_texts)
+        return await self._send_code(turn, mailer, str(email), mail_texts)
 
-    async def _send_code(self, turn: Turn, email: str, masked: dict[str, str], mail_texts: dict[str, str]) -> Outcome:
+    async def _send_code(self, turn: Turn, mailer: Mailer, email: str, mail_texts: dict[str, str]) -> Outcome:
         # Sending a code counts as an attempt, so nobody can flood an address from the chat.
         await self.attempts.count(turn.sender_id, turn.origin)
         customer = self.store.customer(email)
         code = await self.codes.issue(turn.sender_id, email, customer.id if customer else None)
         # An address with no account gets a mail too, so the chat's answer and timing are the same.
         body = mail_texts["code" if customer else "no_account"].format(code=code)
-        assert self.mailer is not None, "only called with a mailer"
+        masked = {"email": mask_email(email)}
         try:
-            await self.mailer.send(email, mail_texts["code_subject"].format(code=code), body)
+            await mailer.send(email, mail_texts["code_subject"].format(code=code), body)
         except MailFailed:
             await self.codes.forget(turn.sender_id)
             return Outcome((Reply("utter_code_not_sent", masked), Reply("utter_ask_order_number")))
