@@ -83,9 +83,11 @@ def web_blueprint() -> Blueprint:
             return json_response({"error": str(invalid)}, status=400)
         try:
             visit = await _visit(request, body)
-        except RedisError as error:
-            logger.warning("web session refused, Redis unavailable: %s", error)
-            return json_response({"error": "the chat is unavailable right now"}, status=503)
+        except (RedisError, StoreUnavailable) as error:
+            # The widget still opens; its socket then tells the customer the chat is unavailable.
+            logger.warning("web session without its login check, Redis unavailable: %s", error)
+            cookie_conversation = conversation_of(request)
+            visit = WebVisit(cookie_conversation or _new_conversation(), returning=cookie_conversation is not None)
         texts = request.app.ctx.texts
         labels = {name: texts.get(f"utter_widget_{name}") for name in WIDGET_LABELS}
         notice = texts.get("utter_identity_token_rejected") if visit.login_rejected else None
@@ -132,7 +134,7 @@ async def _visit(request: Request, body: dict[str, Any]) -> WebVisit:
         token if isinstance(token, str) else None,
         _store_login_verifier(request),
         ctx.identities,
-        lambda: f"web-{secrets.token_urlsafe(18)}",
+        _new_conversation,
         time.time(),
     )
     if visit.login_rejected:
@@ -140,6 +142,10 @@ async def _visit(request: Request, body: dict[str, Any]) -> WebVisit:
     if visit.greet:
         await ctx.conversations.greet(visit.conversation, "web", {"origin": _origin(request)})
     return visit
+
+
+def _new_conversation() -> str:
+    return f"web-{secrets.token_urlsafe(18)}"
 
 
 def _origin(request: Request) -> str:
