@@ -187,7 +187,10 @@ async def test_redis_down_gives_the_trouble_message(stack: Stack) -> None:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
             health = await http.get("/health")
             cookie = (await http.post("/web/session")).cookies["maru_session"]
+            # A returning customer's page (whose login can't be checked now) keeps its conversation.
+            again = await http.post("/web/session", json={"resume": True})  # the client sends the cookie back
         assert (health.status_code, health.json()["redis"]) == (503, False)
+        assert (again.status_code, again.cookies["maru_session"]) == (200, cookie)
         url = f"ws://127.0.0.1:{port}/web/socket"
         async with connect(url, extra_headers={"Cookie": f"maru_session={cookie}"}) as socket_:
             notice = json.loads(await asyncio.wait_for(socket_.recv(), 10))
