@@ -14,12 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.identity.tokens import StoreLogin, TokenRejected
-from bot.store.identities import Identity, IdentityStore
+from bot.store.identities import STORE_LOGIN, Identity, IdentityStore
 
 # What the gateway sends the assistant when a signed-in customer opens the chat.
 GREETING = "/greet_customer"
 GREETING_INTENT = GREETING.lstrip("/")
-STORE_LOGIN = "store_login"
 Verifier = Callable[[str], StoreLogin]
 
 

@@ -18,9 +18,10 @@ CUSTOMER_CONVERSATIONS = "identity:customer:{customer_id}"
 # A web conversation whose device was told to forget the customer: its cookie opens a new chat.
 DETACHED = "identity:detached:{conversation}"
 DETACHED_SECONDS = 180 * 24 * 3600
-PROOFS = ("order", "code", "store_login")
+STORE_LOGIN = "store_login"
+PROOFS = ("order", "code", STORE_LOGIN)
 # Proofs that name the whole customer, not one order.
-CUSTOMER_PROOFS = ("code", "store_login")
+CUSTOMER_PROOFS = ("code", STORE_LOGIN)
 
 
 @dataclass(frozen=True)
