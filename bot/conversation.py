@@ -210,10 +210,10 @@ class Conversations:
     async def _erase(self, conversation: str, linked: Any) -> None:
         """Deletes the conversation and, for a proven customer, every other conversation of theirs."""
         identity = await self._identities.get(conversation)
-        others = set(linked) if isinstance(linked, list) else set()
+        others = {other for other in linked if isinstance(other, str)} if isinstance(linked, list) else set()
         if identity is not None and identity.customer_id:
             others |= set(await self._identities.conversations_of(identity.customer_id))
-        others = {other for other in others if isinstance(other, str)} - {conversation}
+        others.discard(conversation)
         await self._forget(conversation)
         for other in sorted(others):
             await self._forget(other)
