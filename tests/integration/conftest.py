@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.integration.stack import Stack, running_stack
@@ -53,3 +54,14 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def redis_client(stack: Stack) -> Iterator[redis.Redis]:
+    """The stack's Redis; afterwards the proof attempts counted from 127.0.0.1 are cleared for the next test."""
+    client = redis.Redis.from_url(stack.redis_url)
+    yield client
+    for key in client.scan_iter("proof:attempts:*"):
+        client.delete(key)
+    # redis-py 4's close() keeps the pool's sockets open; disconnect them.
+    client.connection_pool.disconnect()

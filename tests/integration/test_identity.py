@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -21,7 +21,8 @@ from tests.integration.telegram_double import BotApiDouble
 from tests.integration.test_telegram_channel import post, replies_to, text_update
 from tests.mailbox import LocalMailbox
 
-pytestmark = pytest.mark.integration
+# Every test proves identities from 127.0.0.1: the shared fixture clears the attempts counted after each.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("redis_client")]
 
 NOT_VERIFIED = (
     "I couldn't find an order with that number and email. Please check both in your confirmation email; "
@@ -54,17 +55,6 @@ async def mailed_code(customer: WebCustomer, mailbox: LocalMailbox, sentence: st
     await customer.say(sentence)
     code = code_from(mailbox.wait_for(1, seconds=10)[0])
     return code, ("000000" if code != "000000" else "111111")
-
-
-@pytest.fixture(autouse=True)
-def redis_client(stack: Stack) -> Iterator[redis.Redis]:
-    """The stack's Redis; afterwards the attempts counted from 127.0.0.1 are cleared for the next test."""
-    client = redis.Redis.from_url(stack.redis_url)
-    yield client
-    for key in client.scan_iter("proof:attempts:*"):
-        client.delete(key)
-    # redis-py 4's close() keeps the pool's sockets open; disconnect them.
-    client.connection_pool.disconnect()
 
 
 Connect = Callable[..., Awaitable[tuple[WebCustomer, list[dict[str, Any]]]]]

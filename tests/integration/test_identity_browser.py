@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import redis
 from itsdangerous import URLSafeSerializer
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
@@ -23,7 +22,8 @@ from tests.integration.test_console_browser import PASSWORD, log_in, log_out
 from tests.integration.test_widget_browser import send
 from tests.mailbox import LocalMailbox
 
-pytestmark = pytest.mark.integration
+# Every test proves identities from 127.0.0.1: the shared fixture clears the attempts counted after each.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("redis_client")]
 
 TEXTS = Texts.load(ROOT / "domain.yml")
 AUDIENCE = "maru-support"
@@ -95,17 +95,6 @@ def open_widget(context: BrowserContext, stack: Stack) -> Page:
     page.get_by_role("button", name="Chat with us").click()
     expect(page.get_by_role("dialog", name="Maru support")).to_be_visible()
     return page
-
-
-@pytest.fixture(autouse=True)
-def clear_proof_attempts(stack: Stack) -> Iterator[None]:
-    """Every test proves from 127.0.0.1: afterwards its attempts are cleared, so the limit never carries over."""
-    yield
-    client = redis.Redis.from_url(stack.redis_url)
-    for key in client.scan_iter("proof:attempts:*"):
-        client.delete(key)
-    # redis-py 4's close() keeps the pool's sockets open; disconnect them.
-    client.connection_pool.disconnect()
 
 
 @pytest.fixture
