@@ -122,7 +122,7 @@ class ActionAskReturnFormConfirmation(Action):
         return []
 
 
-async def _finish_flow(tracker: Tracker, outcome: Outcome, dispatcher: CollectingDispatcher) -> list[EventType]:
+def _finish_flow(outcome: Outcome, dispatcher: CollectingDispatcher) -> list[EventType]:
     send(dispatcher, outcome.replies)
     return _slot_events(outcome)
 
@@ -144,7 +144,7 @@ class ActionOrderStatus(Action):
         order = verified_order_of(tracker)
         if order is None:
             return await _unverified(tracker, dispatcher)
-        return await _finish_flow(tracker, Outcome((flows_for(tracker).status(order),)), dispatcher)
+        return _finish_flow(Outcome((flows_for(tracker).status(order),)), dispatcher)
 
 
 class ActionCancelOrder(Action):
@@ -158,7 +158,7 @@ class ActionCancelOrder(Action):
         if order is None:
             return await _unverified(tracker, dispatcher)
         outcome = flows_for(tracker).cancel(order, tracker.get_slot("confirmation"))
-        return await _finish_flow(tracker, outcome, dispatcher)
+        return _finish_flow(outcome, dispatcher)
 
 
 class ActionChangeAddress(Action):
@@ -174,7 +174,7 @@ class ActionChangeAddress(Action):
         outcome = flows_for(tracker).change_address(
             order, tracker.get_slot("new_address"), tracker.get_slot("confirmation")
         )
-        return await _finish_flow(tracker, outcome, dispatcher)
+        return _finish_flow(outcome, dispatcher)
 
 
 class ActionStartReturn(Action):
@@ -190,7 +190,7 @@ class ActionStartReturn(Action):
         outcome = flows_for(tracker).book_return(
             order, tracker.get_slot("return_reason"), tracker.get_slot("confirmation")
         )
-        return await _finish_flow(tracker, outcome, dispatcher)
+        return _finish_flow(outcome, dispatcher)
 
 
 class ActionStopFlow(Action):
