@@ -24,6 +24,7 @@ from bot.editor.routes import editor_blueprint
 from bot.editor.training import Trainer
 from bot.handoff import Desk
 from bot.health import health_blueprint
+from bot.identity.sessions import store_login_verifier
 from bot.notices import Notices
 from bot.rasa import RasaClient
 from bot.settings import Settings
@@ -63,6 +64,8 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
     app.ctx.support = SupportConfig.load(settings.support_file)
     app.ctx.knowledge = KnowledgeRepository(settings.knowledge_dir)
     app.ctx.editor = KnowledgeEditor(settings.knowledge_dir, settings.changelog_file)
+    secret = settings.store_login_secret
+    app.ctx.store_login = store_login_verifier(secret.value if secret else None, settings.store_login_audience)
 
     async def open_clients(app: Sanic, _: object) -> None:
         app.ctx.redis = Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=2)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import secrets
@@ -25,8 +24,7 @@ from websockets.exceptions import ConnectionClosed
 
 from bot.conversation import Conversations, Incoming, StoreUnavailable
 from bot.delivery import outgoing, relay_to_socket
-from bot.identity.sessions import Verifier, WebVisit, open_visit, origin_key
-from bot.identity.tokens import verify_customer_token
+from bot.identity.sessions import WebVisit, open_visit, origin_key
 from bot.request_body import json_object
 from bot.store.transcripts import Entry
 
@@ -112,15 +110,6 @@ def web_blueprint() -> Blueprint:
     return web
 
 
-def _store_login_verifier(request: Request) -> Verifier | None:
-    settings = request.app.ctx.settings
-    if settings.store_login_secret is None:
-        return None
-    return functools.partial(
-        verify_customer_token, secret=settings.store_login_secret.value, audience=settings.store_login_audience
-    )
-
-
 async def _visit(request: Request, body: dict[str, Any]) -> WebVisit:
     """The conversation for this visit; a signed-in customer is linked and greeted before the socket opens."""
     ctx = request.app.ctx
@@ -132,7 +121,7 @@ async def _visit(request: Request, body: dict[str, Any]) -> WebVisit:
     visit = await open_visit(
         cookie_conversation,
         token if isinstance(token, str) else None,
-        _store_login_verifier(request),
+        ctx.store_login,
         ctx.identities,
         _new_conversation,
         time.time(),

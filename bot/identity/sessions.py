@@ -8,12 +8,13 @@ shop), gets a new conversation, so nobody sees another customer's chat.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.identity.tokens import StoreLogin, TokenRejected
+from bot.identity.tokens import StoreLogin, TokenRejected, verify_customer_token
 from bot.store.identities import STORE_LOGIN, Identity, IdentityStore
 
 # What the gateway sends the assistant when a signed-in customer opens the chat.
@@ -30,6 +31,13 @@ class WebVisit:
     returning: bool
     greet: bool = False
     login_rejected: str | None = None
+
+
+def store_login_verifier(secret: str | None, audience: str) -> Verifier | None:
+    """Checks the shop's tokens with its shared secret; None where the shop's login is not set up."""
+    if secret is None:
+        return None
+    return functools.partial(verify_customer_token, secret=secret, audience=audience)
 
 
 def login_of(token: str | None, verify: Verifier | None) -> tuple[StoreLogin | None, str | None]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.identity.sessions import Verifier, WebVisit, login_of, open_visit, origin_key
+from bot.identity.sessions import Verifier, WebVisit, login_of, open_visit, origin_key, store_login_verifier
 from bot.identity.tokens import StoreLogin, sign_customer_token, verify_customer_token
 from bot.store.identities import Identity, IdentityStore
 
@@ -212,3 +212,10 @@ def test_origin_key_is_a_keyed_hash_of_the_address() -> None:
     assert key.startswith("ip:")
     assert len(key) == len("ip:") + 24
     assert "203.0.113.7" not in key
+
+
+def test_the_shops_login_is_checked_only_where_it_is_set_up() -> None:
+    assert store_login_verifier(None, AUDIENCE) is None
+    verify = store_login_verifier(SECRET, AUDIENCE)
+    assert verify is not None
+    assert verify(sign_customer_token("C1001", SECRET, AUDIENCE)).customer_id == "C1001"
