@@ -30,6 +30,7 @@ from bot.rasa import RasaClient
 from bot.settings import Settings
 from bot.store.activity import ActivityStore
 from bot.store.callbacks import CallbackStore
+from bot.store.deliveries import DeliveryQueue
 from bot.store.feedback import FeedbackStore
 from bot.store.followups import FollowUpStore
 from bot.store.handoffs import HandoffStore
@@ -74,7 +75,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
         app.ctx.rasa = RasaClient(app.ctx.http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
         app.ctx.transcripts = TranscriptStore(app.ctx.redis)
         app.ctx.outbox = Outbox(app.ctx.redis, app.ctx.subscriber)
-        app.ctx.delivery = Delivery(app.ctx.transcripts, app.ctx.outbox)
+        app.ctx.delivery = Delivery(app.ctx.transcripts, app.ctx.outbox, DeliveryQueue(app.ctx.redis), time.time)
         app.ctx.users = UserStore(app.ctx.redis)
         app.ctx.sessions = SessionStore(app.ctx.redis)
         app.ctx.identities = IdentityStore(app.ctx.redis)

@@ -92,17 +92,13 @@ class Conversations:
         try:
             refused = self.refusal(message.text)
             if refused is not None:
-                return [await self._notify(message.conversation, refused)]
+                return [await self._delivery.notify(message.conversation, message.channel, refused)]
             if not await self._limiter.allow(message.conversation):
-                return [await self._notify(message.conversation, self.system("utter_rate_limited"))]
+                limited = self.system("utter_rate_limited")
+                return [await self._delivery.notify(message.conversation, message.channel, limited)]
             return await self._route(message)
         except RedisError as error:
             raise StoreUnavailable(str(error)) from error
-
-    async def _notify(self, conversation: str, event: dict[str, Any]) -> dict[str, Any]:
-        """Delivers a gateway notice without storing it in the transcript."""
-        await self._delivery.signal(conversation, event)
-        return event
 
     async def _route(self, message: Incoming) -> list[dict[str, Any]]:
         handoff = await self._desk.handoffs.get(message.conversation)

@@ -1,8 +1,10 @@
 """Delivers messages to a conversation's customer, whichever channel and gateway instance they use.
 
 Every message is stored in the transcript and published to the conversation's
-outbox (web sockets and agent consoles follow it). Messages nobody asked for in
-this request, such as an agent's reply, are also pushed to Telegram.
+channel (web sockets and agent consoles follow it). A message for a channel that
+needs an API call (Telegram) is also queued in the durable outbox
+(``bot.store.deliveries``); that channel's dispatcher sends it from whichever
+instance can reach the channel, and retries until the channel confirms it.
 """
 
 from __future__ import annotations
@@ -11,19 +13,21 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from redis.exceptions import RedisError
 
 from bot.rendering import segments
+from bot.store.deliveries import DeliveryQueue
 from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry, TranscriptStore
 
 logger = logging.getLogger(__name__)
 # What a delivered message keeps in the transcript besides its text and buttons.
 MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action", "agent")
-TelegramSender = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
+# Channels whose messages go through the durable outbox; the web reads the transcript and pub/sub.
+QUEUED_CHANNELS = frozenset({"telegram"})
 
 
 def outgoing(role: str, text: str, buttons: list[dict[str, str]] | None = None, **meta: Any) -> dict[str, Any]:
@@ -41,15 +45,18 @@ def outgoing(role: str, text: str, buttons: list[dict[str, str]] | None = None, 
 
 
 class Delivery:
-    """Transcript, outbox and Telegram push in one place."""
+    """Transcript, live publication and the channel's durable outbox in one place."""
 
-    def __init__(self, transcripts: TranscriptStore, outbox: Outbox) -> None:
+    def __init__(
+        self, transcripts: TranscriptStore, outbox: Outbox, queue: DeliveryQueue, clock: Callable[[], float]
+    ) -> None:
         self._transcripts = transcripts
         self._outbox = outbox
-        self.telegram: TelegramSender | None = None
+        self.queue = queue
+        self._clock = clock
 
     async def record(self, conversation: str, channel: str, event: dict[str, Any]) -> dict[str, Any]:
-        """Stores a message in the transcript and publishes it; returns it as stored (redacted)."""
+        """Stores a message in the transcript and delivers it; returns it as stored (redacted)."""
         meta = {key: event[key] for key in MESSAGE_META if event.get(key)}
         meta["message_id"] = event["id"]
         stored = await self._transcripts.append(
@@ -58,19 +65,23 @@ class Delivery:
         published = event
         if stored.text != event["text"]:
             published = {**event, "text": stored.text, "segments": segments(stored.text)}
-        await self._outbox.publish(conversation, published)
+        await self.notify(conversation, channel, published)
         return published
 
-    async def push(self, conversation: str, channel: str, event: dict[str, Any]) -> dict[str, Any]:
-        """Records a message the customer did not just ask for, and pushes it to Telegram too."""
-        published = await self.record(conversation, channel, event)
-        if channel == "telegram" and self.telegram is not None:
-            await self.telegram(conversation, [published])
-        return published
+    async def notify(self, conversation: str, channel: str, event: dict[str, Any]) -> dict[str, Any]:
+        """Delivers a message without storing it (a gateway notice such as the rate limit)."""
+        await self._outbox.publish(conversation, event)
+        if channel in QUEUED_CHANNELS and event.get("role") != "customer":
+            await self.queue.enqueue(channel, conversation, event, self._clock())
+        return event
 
     async def forget(self, conversation: str) -> None:
         """Erases the transcript (the customer deleted their data)."""
         await self._transcripts.delete(conversation)
+
+    async def report(self, conversation: str, event: dict[str, Any]) -> None:
+        """Tells the agents who follow a conversation about its delivery (a message that never arrived)."""
+        await self._outbox.publish_console(event, conversation)
 
     async def console(self, event: dict[str, Any]) -> None:
         """Tells agents' consoles that something changed (a follow-up was filed, say)."""

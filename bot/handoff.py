@@ -135,7 +135,7 @@ class Desk:
                     buttons=self._callback_buttons(language),
                     minutes=int(waited // 60),
                 )
-                await self.delivery.push(handoff.conversation, handoff.channel, message)
+                await self.delivery.record(handoff.conversation, handoff.channel, message)
                 offered += 1
         return offered
 
@@ -154,7 +154,7 @@ class Desk:
         """Delivers the agent's message and records it in the bot's tracker."""
         handoff = await self._held_by(conversation, agent)
         message = outgoing("agent", text, agent=agent.display_name)
-        published = await self.delivery.push(conversation, handoff.channel, message)
+        published = await self.delivery.record(conversation, handoff.channel, message)
         await self._log(conversation, [{"event": "bot", "text": text, "metadata": {"agent": agent.name}}])
         return published
 
@@ -228,7 +228,7 @@ class Desk:
         response = "utter_callback_calling" if callback.method == "phone" else "utter_callback_messaging"
         phone_end = (callback.phone or "")[-4:]
         message = self._text(response, callback.language, agent=agent.display_name, phone_end=phone_end)
-        await self.delivery.push(callback.conversation, callback.channel, {**message, "role": "notice"})
+        await self.delivery.record(callback.conversation, callback.channel, {**message, "role": "notice"})
         await self.outbox.publish_console({"type": "callbacks", "event": "picked_up", "conversation": callback.id})
         return callback
 
@@ -294,7 +294,7 @@ class Desk:
 
     async def _notice(self, handoff: Handoff, response: str, **values: Any) -> None:
         message = {**self._text(response, language_of(handoff), **values), "role": "notice"}
-        await self.delivery.push(handoff.conversation, handoff.channel, message)
+        await self.delivery.record(handoff.conversation, handoff.channel, message)
 
     async def _log(self, conversation: str, events: list[dict[str, Any]]) -> None:
         try:

@@ -57,6 +57,8 @@ class Settings:
     telegram_token: Secret | None = None
     telegram_webhook_secret: Secret | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    # How long a message may wait for its channel before agents are told it never arrived.
+    delivery_deadline_seconds: float = 3600.0
     # The store's login (docs/store-login.md): None turns signed identities off.
     store_login_secret: Secret | None = None
     store_login_audience: str = "maru-support"
@@ -86,6 +88,7 @@ class Settings:
             telegram_token=telegram_token,
             telegram_webhook_secret=webhook_secret,
             telegram_api_url=env.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
+            delivery_deadline_seconds=_number(env, "DELIVERY_DEADLINE_SECONDS", 3600.0),
             models_dir=Path(env.get("MODEL_DIR") or PROJECT_ROOT / "models"),
             support_file=support_file(env),
             changelog_file=Path(env.get("KNOWLEDGE_CHANGELOG") or PROJECT_ROOT / "var" / "knowledge" / "changes.jsonl"),

@@ -135,7 +135,7 @@ class Surveys:
     async def after_bot_reply(self, conversation: str, channel: str, reply: dict[str, Any]) -> list[dict[str, Any]]:
         """Starts the rating after a goodbye, or the inactivity timer after an answer."""
         if reply.get("utter_action") == "utter_goodbye":
-            return await self.ask(conversation, channel, str(reply.get("language") or DEFAULT_LANGUAGE), push=False)
+            return await self.ask(conversation, channel, str(reply.get("language") or DEFAULT_LANGUAGE))
         if reply.get("faq_id"):
             await self.state.answered(conversation, channel, self.clock())
         return []
@@ -145,7 +145,7 @@ class Surveys:
         await self.state.active(conversation)
 
     async def ask(
-        self, conversation: str, channel: str, language: str, push: bool, agent: tuple[str, str] | None = None
+        self, conversation: str, channel: str, language: str, agent: tuple[str, str] | None = None
     ) -> list[dict[str, Any]]:
         """Asks for the end-of-chat rating once per conversation (agent part first when there was one)."""
         if self.chance() >= self.config.sampling_rate:
@@ -156,12 +156,12 @@ class Surveys:
         survey = await self.state.start(conversation, draft)
         if survey is None:
             return []
-        return [await self._send(conversation, channel, self._rating_question(survey), push)]
+        return [await self.delivery.record(conversation, channel, self._rating_question(survey))]
 
     async def after_agent(self, handoff: Handoff, agent: str, display_name: str) -> None:
         """After an agent resolves a chat: the rating (both parts) now, and a check-in next business day."""
         language = str(handoff.context.get("language") or DEFAULT_LANGUAGE)
-        await self.ask(handoff.conversation, handoff.channel, language, push=True, agent=(agent, display_name))
+        await self.ask(handoff.conversation, handoff.channel, language, agent=(agent, display_name))
         if self.config.check_in_enabled:
             context = {
                 "agent": agent,
@@ -181,11 +181,11 @@ class Surveys:
         """Asks quiet customers for their rating and sends the check-ins that are due."""
         cutoff = self.clock() - self.config.inactivity_minutes * 60
         for conversation, channel in await self.state.idle_since(cutoff):
-            await self.ask(conversation, channel, DEFAULT_LANGUAGE, push=True)
+            await self.ask(conversation, channel, DEFAULT_LANGUAGE)
         for conversation, context in await self.state.due_check_ins(self.clock()):
             language = context.get("language", DEFAULT_LANGUAGE)
             text = self.texts.get("utter_check_in", language).format(agent=context.get("agent_name", ""))
-            await self.delivery.push(conversation, context.get("channel", "web"), outgoing("bot", text))
+            await self.delivery.record(conversation, context.get("channel", "web"), outgoing("bot", text))
             await self.state.check_in_sent(conversation, context)
 
     async def _dispatch(self, conversation: str, channel: str, payload: str) -> list[dict[str, Any]]:
@@ -259,7 +259,7 @@ class Surveys:
         rated = replace(survey, scores={**survey.scores, part: score}, asked_at=self.clock())
         if rated.next_part is not None:
             await self.state.save(conversation, rated)
-            return [await self._send(conversation, survey.channel, self._rating_question(rated), push=False)]
+            return [await self.delivery.record(conversation, survey.channel, self._rating_question(rated))]
         commenting = replace(rated, stage="comment")
         await self.state.save(conversation, commenting)
         skip = [{"title": self.texts.get("utter_button_skip", survey.language), "payload": f"{SKIP}{survey.id}"}]
@@ -325,11 +325,6 @@ class Surveys:
         return await self.delivery.record(
             conversation, channel, outgoing("bot", self.texts.get(response, language), buttons)
         )
-
-    async def _send(self, conversation: str, channel: str, event: dict[str, Any], push: bool) -> dict[str, Any]:
-        if push:
-            return await self.delivery.push(conversation, channel, event)
-        return await self.delivery.record(conversation, channel, event)
 
     def _next_business_morning(self) -> float:
         tomorrow = datetime.fromtimestamp(self.clock(), self.support.timezone) + timedelta(days=1)

@@ -145,6 +145,10 @@ def console_blueprint() -> Blueprint:
                 "conversation": conversation,
                 "handoff": asdict(handoff) if handoff else None,
                 "identity": _as_dict(await ctx.identities.get(conversation)),
+                "delivery": {
+                    "unreachable": await ctx.delivery.queue.unreachable(conversation),
+                    "undelivered": await ctx.delivery.queue.undelivered(conversation),
+                },
                 "transcript": [asdict(entry) for entry in transcript],
                 "notes": [asdict(note) for note in notes],
                 "canned": canned_replies(

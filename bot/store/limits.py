@@ -1,4 +1,4 @@
-"""Per-conversation rate limit and at-most-once processing of channel updates."""
+"""Per-conversation rate limit and once-only processing of channel updates."""
 
 from __future__ import annotations
 
@@ -29,7 +29,31 @@ class RateLimiter:
         return int(count) <= self._limit
 
 
-async def first_time_seen(redis: Redis, channel: str, update_id: int) -> bool:
-    """True the first time an update id arrives; retries of the same update get False."""
-    stored = await redis.set(f"update:{channel}:{update_id}", 1, nx=True, ex=UPDATE_MEMORY_SECONDS)
-    return bool(stored)
+class UpdateLog:
+    """Which channel updates were handled: each is handled once, and a failed one again when retried.
+
+    An update is claimed while it is handled and marked done only afterwards, so a
+    retry after a failure is handled, and a retry after success is not. A claim left
+    by a process that died ends after ``CLAIM_SECONDS``.
+    """
+
+    CLAIM_SECONDS = 120
+
+    def __init__(self, redis: Redis, channel: str) -> None:
+        self._redis = redis
+        self._channel = channel
+
+    def _key(self, update_id: int) -> str:
+        return f"update:{self._channel}:{update_id}"
+
+    async def claim(self, update_id: int) -> bool:
+        """True if this process should handle the update: nobody handled it, nor is handling it."""
+        return bool(await self._redis.set(self._key(update_id), "busy", nx=True, ex=self.CLAIM_SECONDS))
+
+    async def done(self, update_id: int) -> None:
+        """The update was handled (or failed for good): a retry of it is ignored."""
+        await self._redis.set(self._key(update_id), "done", ex=UPDATE_MEMORY_SECONDS)
+
+    async def release(self, update_id: int) -> None:
+        """Handling failed: the next retry of the update is handled."""
+        await self._redis.delete(self._key(update_id))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import fakeredis
@@ -18,6 +17,7 @@ from bot.rasa import RasaClient
 from bot.settings import PROJECT_ROOT, Secret
 from bot.store.activity import ActivityStore
 from bot.store.callbacks import CallbackStore
+from bot.store.deliveries import QUEUE, DeliveryQueue, Item
 from bot.store.feedback import FeedbackStore
 from bot.store.handoffs import HandoffStore
 from bot.store.notes import NoteStore
@@ -61,7 +61,7 @@ async def desk(clock: Clock, redis: fakeredis.FakeAsyncRedis) -> AsyncIterator[D
             presence=Presence(redis, 30),
             callbacks=CallbackStore(redis),
             notes=NoteStore(redis),
-            delivery=Delivery(TranscriptStore(redis), outbox),
+            delivery=Delivery(TranscriptStore(redis), outbox, DeliveryQueue(redis), clock),
             outbox=outbox,
             # These paths never call Rasa; an unreachable address proves it.
             rasa=RasaClient(http, "http://127.0.0.1:9", Secret("unused"), 1),
@@ -156,23 +156,24 @@ async def test_a_malformed_callback_payload_stores_nothing(desk: Desk) -> None:
     assert await desk.callbacks.open() == []
 
 
+async def queued_texts(redis: fakeredis.FakeAsyncRedis, conversation: str) -> list[str]:
+    """The texts waiting in the Telegram outbox for one customer, oldest first."""
+    raw = await redis.lrange(QUEUE.format(channel="telegram", conversation=conversation), 0, -1)
+    return [Item.decode(item).message["text"] for item in raw]
+
+
 async def test_a_telegram_customer_is_told_when_their_place_changes_and_only_then(
     desk: Desk, redis: fakeredis.FakeAsyncRedis
 ) -> None:
-    pushed: list[tuple[str, str]] = []
-
-    async def telegram(conversation: str, messages: list[dict[str, Any]]) -> None:
-        pushed.extend((conversation, m["text"]) for m in messages)
-
-    desk.delivery.telegram = telegram
     await desk.request("tg-1", "telegram", {"reason": "customer_request"})
     await desk.request("tg-2", "telegram", {"reason": "customer_request"})
+    told_when_queued = await queued_texts(redis, "tg-2")
     await desk.announce_positions()
-    assert pushed == []  # tg-2 was told number 2 when it queued
+    assert await queued_texts(redis, "tg-2") == told_when_queued  # told number 2 when it queued, not again
 
     await desk.queue_choice("tg-1", "telegram", LEAVE_QUEUE)
     await desk.announce_positions()
     moved = TEXTS.get("utter_queue_moved_unknown").format(position=1)
-    assert pushed == [("tg-2", moved)]
+    assert await queued_texts(redis, "tg-2") == [*told_when_queued, moved]
     [*_, notice] = await TranscriptStore(redis).read("tg-2")
     assert (notice.role, notice.text) == ("notice", moved)

@@ -10,6 +10,7 @@ import pytest
 from bot.delivery import Delivery
 from bot.notices import Notices
 from bot.settings import PROJECT_ROOT
+from bot.store.deliveries import DeliveryQueue
 from bot.store.notices import Notice, NoticeStore
 from bot.store.outbox import Outbox
 from bot.store.transcripts import TranscriptStore
@@ -35,7 +36,12 @@ async def notices() -> AsyncIterator[Notices]:
     await store.publish(JEJU)
     await store.publish(LATER)
     knowledge = KnowledgeRepository(PROJECT_ROOT / "data" / "knowledge")
-    yield Notices(store, Delivery(TranscriptStore(redis), Outbox(redis, redis)), knowledge, lambda: NOW)
+    yield Notices(
+        store,
+        Delivery(TranscriptStore(redis), Outbox(redis, redis), DeliveryQueue(redis), lambda: NOW),
+        knowledge,
+        lambda: NOW,
+    )
     await redis.close()
 
 

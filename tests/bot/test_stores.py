@@ -1,4 +1,5 @@
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import fakeredis
@@ -6,7 +7,8 @@ import pytest
 
 from bot.delivery import Delivery, outgoing
 from bot.rendering import segments
-from bot.store.limits import RateLimiter, first_time_seen
+from bot.store.deliveries import DeliveryQueue
+from bot.store.limits import RateLimiter, UpdateLog
 from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry, TranscriptStore
 
@@ -50,7 +52,7 @@ async def test_append_returns_what_it_stored(redis: fakeredis.FakeAsyncRedis) ->
 
 async def test_an_agents_message_is_delivered_as_stored(redis: fakeredis.FakeAsyncRedis) -> None:
     outbox = Outbox(redis, redis)
-    delivery = Delivery(TranscriptStore(redis), outbox)
+    delivery = Delivery(TranscriptStore(redis), outbox, DeliveryQueue(redis), time.time)
     async with outbox.following("web-1") as events:
         sent = await delivery.record("web-1", "web", outgoing("agent", "I'll call 010-2345-6789", agent="Mina"))
         received = await asyncio.wait_for(anext(events), 2)
@@ -88,10 +90,16 @@ async def test_rate_limit_counts_per_conversation(redis: fakeredis.FakeAsyncRedi
     assert await limiter.allow("web-2")
 
 
-async def test_update_ids_are_processed_once(redis: fakeredis.FakeAsyncRedis) -> None:
-    assert await first_time_seen(redis, "telegram", 7)
-    assert not await first_time_seen(redis, "telegram", 7)
-    assert await first_time_seen(redis, "telegram", 8)
+async def test_an_update_is_handled_once_and_again_after_a_failure(redis: fakeredis.FakeAsyncRedis) -> None:
+    updates = UpdateLog(redis, "telegram")
+    assert await updates.claim(7)
+    assert not await updates.claim(7)  # a retry while it is being handled
+    await updates.release(7)  # handling failed
+    assert await updates.claim(7)  # so Telegram's retry is handled
+    await updates.done(7)
+    assert not await updates.claim(7)
+    assert await updates.claim(8)
+    assert await redis.ttl("update:telegram:7") > UpdateLog.CLAIM_SECONDS
 
 
 async def test_an_event_published_right_after_subscribing_is_not_missed(redis: fakeredis.FakeAsyncRedis) -> None:

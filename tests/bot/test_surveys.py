@@ -10,6 +10,7 @@ import pytest
 
 from bot.delivery import Delivery, outgoing
 from bot.settings import PROJECT_ROOT
+from bot.store.deliveries import DeliveryQueue
 from bot.store.feedback import FeedbackStore
 from bot.store.followups import FollowUpStore, Kudos
 from bot.store.handoffs import Handoff
@@ -47,7 +48,7 @@ def make_surveys(redis: fakeredis.FakeAsyncRedis, clock: Clock, chance: float) -
         feedback=FeedbackStore(redis),
         followups=FollowUpStore(redis),
         transcripts=transcripts,
-        delivery=Delivery(transcripts, Outbox(redis, redis)),
+        delivery=Delivery(transcripts, Outbox(redis, redis), DeliveryQueue(redis), clock),
         texts=TEXTS,
         knowledge=KnowledgeRepository(PROJECT_ROOT / "data" / "knowledge"),
         config=FeedbackConfig.load(),
@@ -174,7 +175,7 @@ async def test_after_an_agent_both_parts_are_rated_and_praise_reaches_the_agent(
 
 async def test_a_skipped_comment_without_nps_ends_the_survey(redis: fakeredis.FakeAsyncRedis, clock: Clock) -> None:
     surveys = make_surveys(redis, clock, chance=0.5)  # outside the 20 % NPS share
-    [question] = await surveys.ask("web-b", "web", "en", push=False)
+    [question] = await surveys.ask("web-b", "web", "en")
     prompt = (await surveys.handle("web-b", "web", question["buttons"][2]["payload"]))[0]
     [thanks] = await surveys.handle("web-b", "web", prompt["buttons"][0]["payload"])
     assert thanks["text"] == text("utter_csat_thanks_positive")
@@ -213,7 +214,7 @@ async def test_check_in_next_business_morning_and_a_reply_reopens(surveys: Surve
 
 async def nps_after_a_happy_rating(surveys: Surveys, conversation: str) -> list[str]:
     """The texts after a 😊 rating and a skipped comment: with or without the NPS question."""
-    [question] = await surveys.ask(conversation, "web", "en", push=False)
+    [question] = await surveys.ask(conversation, "web", "en")
     prompt = (await surveys.handle(conversation, "web", question["buttons"][2]["payload"]))[0]
     return [m["text"] for m in await surveys.handle(conversation, "web", prompt["buttons"][0]["payload"])]
 

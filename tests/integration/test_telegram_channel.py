@@ -121,11 +121,20 @@ def test_photo_gets_a_friendly_answer(stack: Stack, telegram: BotApiDouble) -> N
     )
 
 
-def test_edited_message_gets_a_friendly_answer(stack: Stack, telegram: BotApiDouble) -> None:
-    update = text_update(506, "edited text")
-    update["edited_message"] = update.pop("message")
+def test_an_edited_message_is_answered_as_the_corrected_question(stack: Stack, telegram: BotApiDouble) -> None:
+    update = text_update(506, "what do you charge for postage")
+    update["edited_message"] = {**update.pop("message"), "edit_date": int(time.time())}
     assert post(stack, update).status_code == 200
-    assert replies_to(telegram, 506, 1)[0]["text"].startswith("I can only read text messages for now.")
+    assert replies_to(telegram, 506, 2)[1]["text"].startswith("Standard delivery costs ₩3,000")
+
+
+def test_a_photo_with_a_caption_is_answered_by_its_caption(stack: Stack, telegram: BotApiDouble) -> None:
+    update = text_update(508, "")
+    del update["message"]["text"]
+    update["message"]["photo"] = [{"file_id": "f2", "file_unique_id": "u2", "width": 90, "height": 90}]
+    update["message"]["caption"] = "what do you charge for postage"
+    assert post(stack, update).status_code == 200
+    assert replies_to(telegram, 508, 2)[1]["text"].startswith("Standard delivery costs ₩3,000")
 
 
 def test_polling_mode_without_a_public_url(stack: Stack, telegram: BotApiDouble) -> None:

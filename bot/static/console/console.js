@@ -172,8 +172,28 @@
     var who = role === "agent" ? ((entry.meta || {}).agent || entry.agent || "agent") : role;
     bubble.appendChild(make("span", who, "who"));
     bubble.appendChild(make("span", entry.text, "text"));
+    var messageId = entry.id || (entry.meta || {}).message_id;
+    var failed = messageId && state && state.delivery && state.delivery.undelivered[messageId];
+    if (failed) {
+      bubble.classList.add("undelivered");
+      bubble.appendChild(make("span", "Not delivered: " + (DELIVERY_PROBLEMS[failed.reason] || failed.reason), "delivery-problem"));
+    }
     $("transcript").appendChild(bubble);
     $("transcript").scrollTop = $("transcript").scrollHeight;
+  }
+
+  /* Why a message never reached the customer, in the agent's words (bot/channels/dispatch.py). */
+  var DELIVERY_PROBLEMS = {
+    unreachable: "the customer blocked the bot",
+    expired: "the channel was down for too long",
+    rejected: "the channel refused the message"
+  };
+
+  function renderDelivery(delivery) {
+    var box = $("delivery"), unreachable = delivery && delivery.unreachable;
+    box.hidden = !unreachable;
+    box.textContent = unreachable ? "Unreachable: the customer blocked the bot on this channel. " +
+      "Messages are not delivered until they write again." : "";
   }
 
   function list(title, items) {
@@ -253,6 +273,7 @@
       state = data;
       $("title").textContent = data.conversation;
       renderSummary(data.handoff);
+      renderDelivery(data.delivery);
       $("transcript").textContent = "";
       data.transcript.forEach(addEntry);
       var notes = $("notes"); notes.textContent = "";
@@ -296,6 +317,7 @@
       if (event.type === "message") { addEntry(event); if (event.role === "customer") loadAssist(); }
       else if (event.type === "note") $("notes").appendChild(make("li", event.agent + ": " + event.text));
       else if (event.type === "queue" && event.conversation === conversationId) loadConversation();
+      else if ((event.type === "undelivered" || event.type === "unreachable") && event.conversation === conversationId) loadConversation();
     });
   }
 

@@ -1,0 +1,204 @@
+"""The durable outbox: messages waiting to reach a customer's channel, in order per conversation.
+
+Every message for a channel that needs an API call (Telegram today) is queued here
+before anything is sent, and removed only when the channel confirmed it. Any gateway
+instance that has the channel sends; the others only queue.
+
+Keys, per channel:
+- ``delivery:<channel>:queue:<conversation>``: a list of items, oldest first;
+- ``delivery:<channel>:due``: conversation -> when its head may be sent next. A sender
+  claims a conversation by moving its time forward by a lease; a sender that dies
+  mid-send leaves it to be claimed again once the lease ends.
+
+Per conversation, whatever the channel: ``delivery:undelivered:<conversation>``
+(message id -> why it never arrived) and ``delivery:unreachable:<conversation>``
+(the customer blocked the bot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+QUEUE = "delivery:{channel}:queue:{conversation}"
+DUE = "delivery:{channel}:due"
+UNDELIVERED = "delivery:undelivered:{conversation}"
+UNREACHABLE = "delivery:unreachable:{conversation}"
+SLOT = "delivery:{channel}:slot:{scope}:{window}"
+RECORD_SECONDS = 90 * 24 * 3600
+STATS_LIMIT = 1000
+
+# Takes the conversations whose head is due, and leases them to the caller.
+CLAIM = """
+local ready = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, conversation in ipairs(ready) do redis.call('ZADD', KEYS[1], ARGV[2], conversation) end
+return ready
+"""
+# Removes the head if it is still the item sent, then keeps the lease (more to send) or ends it.
+ACK = """
+local head = redis.call('LINDEX', KEYS[1], 0)
+if head and cjson.decode(head)['id'] == ARGV[1] then redis.call('LPOP', KEYS[1]) end
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[2]) return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+return 1
+"""
+# Stores the head's new attempt count and when to try it again.
+RETRY = """
+local head = redis.call('LINDEX', KEYS[1], 0)
+if head and cjson.decode(head)['id'] == ARGV[1] then redis.call('LSET', KEYS[1], 0, ARGV[4]) end
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[2]) return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+return 1
+"""
+# Counts one send in a fixed window; returns the count so far.
+TAKE_SLOT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One queued message and what happened to it so far."""
+
+    id: str
+    conversation: str
+    message: dict[str, Any]
+    queued_at: float
+    attempts: int = 0
+
+    def encode(self) -> str:
+        """The item as stored."""
+        return json.dumps(
+            {
+                "id": self.id,
+                "conversation": self.conversation,
+                "message": self.message,
+                "queued_at": self.queued_at,
+                "attempts": self.attempts,
+            }
+        )
+
+    @classmethod
+    def decode(cls, raw: bytes | str) -> Item:
+        """The stored item."""
+        data = json.loads(raw)
+        return cls(data["id"], data["conversation"], data["message"], data["queued_at"], data.get("attempts", 0))
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """How much waits in one channel's outbox."""
+
+    conversations: int
+    messages: int
+    oldest_queued_at: float | None
+
+
+class DeliveryQueue:
+    """Queues, leases and settles messages to customers' channels."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._claim = redis.register_script(CLAIM)
+        self._ack = redis.register_script(ACK)
+        self._retry = redis.register_script(RETRY)
+        self._take_slot = redis.register_script(TAKE_SLOT)
+        self._queued: dict[str, asyncio.Event] = {}
+
+    def queued_signal(self, channel: str) -> asyncio.Event:
+        """Set when this process queues for the channel, so its sender need not wait for the next poll."""
+        return self._queued.setdefault(channel, asyncio.Event())
+
+    async def enqueue(self, channel: str, conversation: str, message: dict[str, Any], now: float) -> Item:
+        """Queues a message behind the conversation's earlier ones; a conversation in back-off stays in it."""
+        item = Item(uuid.uuid4().hex, conversation, message, now)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(QUEUE.format(channel=channel, conversation=conversation), item.encode())
+            pipe.zadd(DUE.format(channel=channel), {conversation: now}, nx=True)
+            await pipe.execute()
+        self.queued_signal(channel).set()
+        return item
+
+    async def claim(self, channel: str, now: float, lease_seconds: float, limit: int) -> list[str]:
+        """Leases up to ``limit`` conversations whose next message is due."""
+        claimed = await self._claim(keys=[DUE.format(channel=channel)], args=[now, now + lease_seconds, limit])
+        return [c.decode() if isinstance(c, bytes) else str(c) for c in claimed]
+
+    async def head(self, channel: str, conversation: str) -> Item | None:
+        """The conversation's oldest waiting message."""
+        raw = await self._redis.lindex(QUEUE.format(channel=channel, conversation=conversation), 0)
+        return Item.decode(raw) if raw else None
+
+    async def done(self, channel: str, item: Item, lease_until: float) -> bool:
+        """Removes a sent (or given up) message; True while the conversation has more, still leased."""
+        keys = [QUEUE.format(channel=channel, conversation=item.conversation), DUE.format(channel=channel)]
+        return bool(await self._ack(keys=keys, args=[item.id, item.conversation, lease_until]))
+
+    async def settle(self, channel: str, conversation: str, lease_until: float) -> bool:
+        """Ends the lease of a conversation with nothing left to send; True if it has more after all."""
+        keys = [QUEUE.format(channel=channel, conversation=conversation), DUE.format(channel=channel)]
+        return bool(await self._ack(keys=keys, args=["", conversation, lease_until]))
+
+    async def retry_at(self, channel: str, item: Item, when: float) -> None:
+        """Counts a failed attempt and leaves the conversation's queue alone until ``when``."""
+        keys = [QUEUE.format(channel=channel, conversation=item.conversation), DUE.format(channel=channel)]
+        counted = Item(item.id, item.conversation, item.message, item.queued_at, item.attempts + 1)
+        await self._retry(keys=keys, args=[item.id, item.conversation, when, counted.encode()])
+
+    async def postpone(self, channel: str, conversation: str, when: float) -> None:
+        """Leaves the conversation's queue alone until ``when``, without counting an attempt."""
+        await self._redis.zadd(DUE.format(channel=channel), {conversation: when}, xx=True)
+
+    async def take_slot(self, channel: str, scope: str, window_seconds: float, now: float) -> int:
+        """Counts a send in ``scope`` (one chat, or the whole channel) within the current window."""
+        window = int(now // window_seconds)
+        key = SLOT.format(channel=channel, scope=scope, window=window)
+        return int(await self._take_slot(keys=[key], args=[int(window_seconds * 2000)]))
+
+    async def mark_undelivered(self, item: Item, reason: str, now: float) -> None:
+        """Records that a message never reached the customer, so agents see it."""
+        key = UNDELIVERED.format(conversation=item.conversation)
+        record = {"reason": reason, "at": now, "text": item.message.get("text", "")}
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, str(item.message.get("id") or item.id), json.dumps(record))
+            pipe.expire(key, RECORD_SECONDS)
+            await pipe.execute()
+
+    async def undelivered(self, conversation: str) -> dict[str, dict[str, Any]]:
+        """Message id -> why it never arrived, for one conversation."""
+        raw = await self._redis.hgetall(UNDELIVERED.format(conversation=conversation))
+        return {key.decode(): json.loads(value) for key, value in raw.items()}
+
+    async def mark_unreachable(self, conversation: str, reason: str, now: float) -> None:
+        """The customer can't be written to (they blocked the bot) until they write again."""
+        key = UNREACHABLE.format(conversation=conversation)
+        await self._redis.set(key, json.dumps({"reason": reason, "since": now}), ex=RECORD_SECONDS)
+
+    async def unreachable(self, conversation: str) -> dict[str, Any] | None:
+        """Why the customer can't be written to, if they can't."""
+        raw = await self._redis.get(UNREACHABLE.format(conversation=conversation))
+        return json.loads(raw) if raw else None
+
+    async def reachable_again(self, conversation: str) -> None:
+        """The customer wrote: whatever blocked them is over."""
+        await self._redis.delete(UNREACHABLE.format(conversation=conversation))
+
+    async def backlog(self, channel: str) -> Backlog:
+        """How many conversations and messages wait, and since when the oldest does."""
+        conversations = await self._redis.zrange(DUE.format(channel=channel), 0, STATS_LIMIT - 1)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for raw in conversations:
+                key = QUEUE.format(channel=channel, conversation=raw.decode())
+                pipe.llen(key)
+                pipe.lindex(key, 0)
+            replies = await pipe.execute()
+        lengths, heads = replies[0::2], [Item.decode(h) for h in replies[1::2] if h]
+        oldest = min((h.queued_at for h in heads), default=None)
+        return Backlog(len(conversations), sum(int(n) for n in lengths), oldest)
