@@ -91,6 +91,7 @@ class Settings:
             delivery_deadline_seconds=_number(env, "DELIVERY_DEADLINE_SECONDS", 3600.0),
             models_dir=Path(env.get("MODEL_DIR") or PROJECT_ROOT / "models"),
             support_file=support_file(env),
+            feedback_file=Path(env.get("FEEDBACK_FILE") or PROJECT_ROOT / "data" / "support" / "feedback.yml"),
             changelog_file=Path(env.get("KNOWLEDGE_CHANGELOG") or PROJECT_ROOT / "var" / "knowledge" / "changes.jsonl"),
             retrain_accuracy_margin=_number(env, "RETRAIN_ACCURACY_MARGIN", 0.02),
             store_login_secret=store_login_secret,

@@ -166,6 +166,13 @@ class Stack:
             process.wait()
         self.logs.pop(name).close()
 
+    def kill(self, name: str) -> None:
+        """Stops a process with SIGKILL, as a crash would: no shutdown code runs."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+        self.logs.pop(name).close()
+
     def stop_all(self) -> None:
         for name in list(self.processes):
             self.stop(name)

@@ -1,0 +1,143 @@
+"""What the durable Telegram outbox costs: added reply latency against a direct send, and its throughput.
+
+Runs on its own Redis server (a free port, nothing of `make run` is touched) and the
+local Bot API double the tests use; python-telegram-bot makes the calls in both cases.
+
+- Latency: one message at a time to a fresh chat, timed from the moment the reply
+  is ready to the moment the Bot API receives it; first sent directly with
+  ``Bot.send_message`` (what the gateway did before), then queued in the outbox and
+  sent by the running dispatcher. Prints p50/p90/p99 of each and the p50 added.
+- Throughput: a burst queued at once across many chats, with Telegram's pacing
+  switched off so the machinery itself is measured (with it on, Telegram's limit of
+  30 messages a second is the ceiling by design).
+
+Example: python -m scripts.bench_outbox --messages 300 --burst 3000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+
+from redis.asyncio import Redis
+from telegram import Bot
+
+from bot.channels.dispatch import Dispatcher, DispatchPolicy, Pacing
+from bot.channels.telegram import ButtonStore, TelegramSender, TelegramStatus
+from bot.dashboard.metrics import percentile
+from bot.store.deliveries import DeliveryQueue
+from tests.integration.stack import free_port, wait_until
+from tests.integration.telegram_double import BotApiDouble
+
+# Spacing between timed messages keeps the latency run under Telegram's 30 a second.
+LATENCY_SPACING_SECONDS = 0.04
+UNPACED = Pacing(per_chat=10**9, overall=10**9)
+TEXT = "Standard delivery costs ₩3,000."
+
+
+async def arrival(double: BotApiDouble, chat_id: int) -> float:
+    """When the Bot API received the first message to ``chat_id``."""
+    while True:
+        tries = double.tries(chat_id=chat_id)
+        if tries:
+            return tries[0][1]
+        await asyncio.sleep(0.0002)
+
+
+async def timed(double: BotApiDouble, chats: range, send: Callable[[int], Awaitable[object]]) -> list[float]:
+    """Milliseconds from handing each message over to its arrival at the Bot API."""
+    latencies = []
+    for chat_id in chats:
+        start = time.time()
+        await send(chat_id)
+        latencies.append((await arrival(double, chat_id) - start) * 1000)
+        await asyncio.sleep(LATENCY_SPACING_SECONDS)
+    return latencies
+
+
+def summary(name: str, values: list[float]) -> str:
+    """One line of percentiles."""
+    p50, p90, p99 = (percentile(values, q) or 0.0 for q in (50, 90, 99))
+    return f"{name:<22} p50 {p50:6.2f} ms   p90 {p90:6.2f} ms   p99 {p99:6.2f} ms"
+
+
+async def run(redis_url: str, double: BotApiDouble, messages: int, burst: int) -> None:
+    """Times both ways of sending, then the burst; prints the figures."""
+    redis = Redis.from_url(redis_url)
+    bot = Bot("123456:bench", base_url=f"{double.url}/bot")
+    await bot.initialize()
+    queue = DeliveryQueue(redis)
+    sender = TelegramSender(bot, ButtonStore(redis), TelegramStatus("webhook"))
+
+    async def ignore(conversation: str, event: dict[str, object]) -> None:
+        raise RuntimeError(f"a benchmark message was not delivered: {event}")
+
+    dispatcher = Dispatcher("telegram", queue, sender, ignore, time.time, DispatchPolicy(), UNPACED)
+    running = asyncio.create_task(dispatcher.run())
+    try:
+        message = {"id": "m", "role": "bot", "text": TEXT, "buttons": []}
+        direct = await timed(double, range(1, messages + 1), lambda chat: bot.send_message(chat, TEXT))
+        queued = await timed(
+            double,
+            range(100_001, 100_001 + messages),
+            lambda chat: queue.enqueue("telegram", f"tg-{chat}", message, time.time()),
+        )
+        print(summary("direct send", direct))
+        print(summary("through the outbox", queued))
+        added = (percentile(queued, 50) or 0.0) - (percentile(direct, 50) or 0.0)
+        print(f"added by the outbox    p50 {added:6.2f} ms over {messages} messages")
+        start = time.time()
+        for n in range(burst):
+            await queue.enqueue("telegram", f"tg-{200_001 + n % 200}", message, time.time())
+        queued_at = time.time()
+        await asyncio.to_thread(wait_until, lambda: len(double.sent()) >= 2 * messages + burst, 300, "the burst")
+        seconds = time.time() - start
+        print(
+            f"throughput             {burst / seconds:6.0f} messages/s ({burst} over 200 chats in {seconds:.2f} s; "
+            f"queueing alone {burst / (queued_at - start):.0f}/s)"
+        )
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await bot.shutdown()
+        await redis.close(close_connection_pool=True)
+
+
+def redis_answers(port: int) -> bool:
+    """Whether the Redis server on ``port`` answers PING."""
+    return subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0
+
+
+def main() -> None:
+    """Starts a private Redis and the Bot API double, and runs the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=300, help="timed messages per way of sending")
+    parser.add_argument("--burst", type=int, default=3000, help="messages queued at once for the throughput")
+    args = parser.parse_args()
+    server = shutil.which("redis-server")
+    if server is None:
+        raise SystemExit("redis-server is not installed; run 'make setup'")
+    port = free_port()
+    with tempfile.TemporaryDirectory() as data:
+        redis_process = subprocess.Popen(
+            [server, "--port", str(port), "--bind", "127.0.0.1", "--dir", data, "--save", ""],
+            stdout=subprocess.DEVNULL,
+        )
+        double = BotApiDouble()
+        double.start()
+        try:
+            wait_until(lambda: redis_answers(port), 10, "redis")
+            asyncio.run(run(f"redis://127.0.0.1:{port}/0", double, args.messages, args.burst))
+        finally:
+            double.stop()
+            redis_process.terminate()
+            redis_process.wait()
+
+
+if __name__ == "__main__":
+    main()
