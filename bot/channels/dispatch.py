@@ -145,15 +145,17 @@ class Dispatcher:
 
     async def _send_head(self, conversation: str) -> bool:
         """Sends the oldest message; True if another may be sent right away."""
-        item = await self._queue.head(self.channel, conversation)
+        item, reachable = await self._queue.next_for(self.channel, conversation)
         now = self._clock()
         if item is None:
             return await self._queue.settle(self.channel, conversation, now + self._policy.lease_seconds)
         if now - item.queued_at > self._policy.deadline_seconds:
             return await self._give_up(item, "expired")
-        if await self._queue.unreachable(conversation) is not None:
+        if not reachable:
             return await self._give_up(item, "unreachable")
-        wait = await self._pace(conversation, now)
+        pacing = self._pacing
+        limits = [(pacing.per_chat, pacing.per_chat_window_seconds), (pacing.overall, pacing.overall_window_seconds)]
+        wait = await self._queue.take_slots(self.channel, conversation, limits, now)
         if wait > 0:
             await self._queue.postpone(self.channel, conversation, now + wait)
             return False
@@ -174,18 +176,6 @@ class Dispatcher:
             logger.warning("%s refused a message to %s: %s", self.channel, conversation, error)
             return await self._give_up(item, "rejected")
         return await self._queue.done(self.channel, item, self._clock() + self._policy.lease_seconds)
-
-    async def _pace(self, conversation: str, now: float) -> float:
-        """0 if a message may go now, else how long to wait for the channel's limits."""
-        pacing = self._pacing
-        limits = (
-            (conversation, pacing.per_chat, pacing.per_chat_window_seconds),
-            ("*", pacing.overall, pacing.overall_window_seconds),
-        )
-        for scope, limit, window in limits:
-            if await self._queue.take_slot(self.channel, scope, window, now) > limit:
-                return window - now % window
-        return 0.0
 
     async def _give_up(self, item: Item, reason: str) -> bool:
         now = self._clock()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,11 +56,15 @@ if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[2]) re
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 return 1
 """
-# Counts one send in a fixed window; returns the count so far.
-TAKE_SLOT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return count
+# Counts one send in the chat's window and in the channel's; returns the ms to wait if either is full.
+TAKE_SLOTS = """
+for i = 1, 2 do
+  local limit, window_ms = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
+  local count = redis.call('INCR', KEYS[i])
+  if count == 1 then redis.call('PEXPIRE', KEYS[i], window_ms * 2) end
+  if count > limit then return i end
+end
+return 0
 """
 
 
@@ -109,7 +114,7 @@ class DeliveryQueue:
         self._claim = redis.register_script(CLAIM)
         self._ack = redis.register_script(ACK)
         self._retry = redis.register_script(RETRY)
-        self._take_slot = redis.register_script(TAKE_SLOT)
+        self._take_slots = redis.register_script(TAKE_SLOTS)
         self._queued: dict[str, asyncio.Event] = {}
 
     def queued_signal(self, channel: str) -> asyncio.Event:
@@ -131,11 +136,6 @@ class DeliveryQueue:
         claimed = await self._claim(keys=[DUE.format(channel=channel)], args=[now, now + lease_seconds, limit])
         return [c.decode() if isinstance(c, bytes) else str(c) for c in claimed]
 
-    async def head(self, channel: str, conversation: str) -> Item | None:
-        """The conversation's oldest waiting message."""
-        raw = await self._redis.lindex(QUEUE.format(channel=channel, conversation=conversation), 0)
-        return Item.decode(raw) if raw else None
-
     async def done(self, channel: str, item: Item, lease_until: float) -> bool:
         """Removes a sent (or given up) message; True while the conversation has more, still leased."""
         keys = [QUEUE.format(channel=channel, conversation=item.conversation), DUE.format(channel=channel)]
@@ -156,11 +156,30 @@ class DeliveryQueue:
         """Leaves the conversation's queue alone until ``when``, without counting an attempt."""
         await self._redis.zadd(DUE.format(channel=channel), {conversation: when}, xx=True)
 
-    async def take_slot(self, channel: str, scope: str, window_seconds: float, now: float) -> int:
-        """Counts a send in ``scope`` (one chat, or the whole channel) within the current window."""
-        window = int(now // window_seconds)
-        key = SLOT.format(channel=channel, scope=scope, window=window)
-        return int(await self._take_slot(keys=[key], args=[int(window_seconds * 2000)]))
+    async def take_slots(
+        self, channel: str, conversation: str, pacing: Sequence[tuple[int, float]], now: float
+    ) -> float:
+        """Counts a send against the chat's and the channel's limits (count, window seconds) in that order.
+
+        Returns 0 if it may go now, else the seconds until the full window ends.
+        """
+        keys, args = [], []
+        for scope, (limit, window) in zip((conversation, "*"), pacing, strict=True):
+            keys.append(SLOT.format(channel=channel, scope=scope, window=int(now // window)))
+            args += [limit, int(window * 1000)]
+        full = int(await self._take_slots(keys=keys, args=args))
+        if not full:
+            return 0.0
+        window = pacing[full - 1][1]
+        return window - now % window
+
+    async def next_for(self, channel: str, conversation: str) -> tuple[Item | None, bool]:
+        """The conversation's oldest waiting message, and whether the customer is reachable."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.lindex(QUEUE.format(channel=channel, conversation=conversation), 0)
+            pipe.exists(UNREACHABLE.format(conversation=conversation))
+            raw, unreachable = await pipe.execute()
+        return (Item.decode(raw) if raw else None), not unreachable
 
     async def mark_undelivered(self, item: Item, reason: str, now: float) -> None:
         """Records that a message never reached the customer, so agents see it."""
