@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 
@@ -31,7 +28,7 @@ from bot.channels.dispatch import Dispatcher, DispatchPolicy, Pacing
 from bot.channels.telegram import ButtonStore, TelegramSender, TelegramStatus
 from bot.dashboard.metrics import percentile
 from bot.store.deliveries import DeliveryQueue
-from tests.integration.stack import free_port, wait_until
+from tests.integration.stack import scratch_redis, wait_until
 from tests.integration.telegram_double import BotApiDouble
 
 # Spacing between timed messages keeps the latency run under Telegram's 30 a second.
@@ -108,35 +105,19 @@ async def run(redis_url: str, double: BotApiDouble, messages: int, burst: int) -
         await redis.close(close_connection_pool=True)
 
 
-def redis_answers(port: int) -> bool:
-    """Whether the Redis server on ``port`` answers PING."""
-    return subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0
-
-
 def main() -> None:
     """Starts a private Redis and the Bot API double, and runs the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=300, help="timed messages per way of sending")
     parser.add_argument("--burst", type=int, default=3000, help="messages queued at once for the throughput")
     args = parser.parse_args()
-    server = shutil.which("redis-server")
-    if server is None:
-        raise SystemExit("redis-server is not installed; run 'make setup'")
-    port = free_port()
-    with tempfile.TemporaryDirectory() as data:
-        redis_process = subprocess.Popen(
-            [server, "--port", str(port), "--bind", "127.0.0.1", "--dir", data, "--save", ""],
-            stdout=subprocess.DEVNULL,
-        )
-        double = BotApiDouble()
-        double.start()
-        try:
-            wait_until(lambda: redis_answers(port), 10, "redis")
-            asyncio.run(run(f"redis://127.0.0.1:{port}/0", double, args.messages, args.burst))
-        finally:
-            double.stop()
-            redis_process.terminate()
-            redis_process.wait()
+    double = BotApiDouble()
+    double.start()
+    try:
+        with scratch_redis() as redis_url:
+            asyncio.run(run(redis_url, double, args.messages, args.burst))
+    finally:
+        double.stop()
 
 
 if __name__ == "__main__":

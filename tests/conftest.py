@@ -11,6 +11,7 @@ from typing import Any
 import fakeredis
 import pytest
 from rasa_sdk import Tracker
+from redis.asyncio import Redis
 
 from actions.identity import Attempts, Limits, LoginCodes
 from actions.policy import Policy
@@ -20,6 +21,7 @@ from actions.store import SqliteStore, build_database
 from actions.verification import Verifier
 from bot.store.identities import IdentityStore
 from knowledge import KnowledgeRepository
+from tests.integration.stack import scratch_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACKERS = Path(__file__).resolve().parent / "data" / "trackers"
@@ -92,3 +94,19 @@ def load_tracker(name: str, **slots: Any) -> Tracker:
 def sent(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The messages a dispatcher collected, without the keys rasa-sdk leaves empty."""
     return [{key: value for key, value in message.items() if value not in (None, [], {})} for message in messages]
+
+
+@pytest.fixture(scope="module")
+def scratch_redis_url() -> Iterator[str]:
+    """A private Redis server for one test module."""
+    with scratch_redis() as url:
+        yield url
+
+
+@pytest.fixture
+async def real_redis(scratch_redis_url: str) -> AsyncIterator[Redis]:
+    """A client of the module's private Redis server, emptied before each test."""
+    client = Redis.from_url(scratch_redis_url)
+    await client.flushdb()
+    yield client
+    await client.close(close_connection_pool=True)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -16,38 +12,15 @@ from bot.store.feedback import RATINGS_STREAM, FeedbackStore, Scope
 from scripts.bench_dashboard import fill, synthetic_events
 from tests.bot.test_dashboard import TODAY, add, at, query
 from tests.bot.test_metrics import summed
-from tests.integration.stack import free_port, wait_until
 
 DAYS = [TODAY - timedelta(days=offset) for offset in range(91, -1, -1)]
 CHANNELS, LANGUAGES = ["web", "telegram"], ["en"]
 
 
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    server = shutil.which("redis-server")
-    assert server, "redis-server is not installed; run 'make setup'"
-    port = free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-
-    def accepts() -> bool:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-
-    wait_until(accepts, 10, "redis")
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait()
-
-
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    await client.flushdb()
-    yield client
-    await client.close(close_connection_pool=True)
+def redis(real_redis: Redis) -> Redis:
+    """An empty real Redis server: the code under test runs Lua, which fakeredis does not."""
+    return real_redis
 
 
 async def test_counters_waits_and_questions_match_the_store(redis: Redis) -> None:

@@ -45,6 +45,29 @@ def wait_until(ready: Callable[[], bool], seconds: float, what: str) -> None:
     raise TimeoutError(f"{what} was not ready after {seconds} s")
 
 
+@contextmanager
+def scratch_redis() -> Iterator[str]:
+    """A private, empty Redis server on a free port (no persistence) for as long as the block runs."""
+    server = shutil.which("redis-server")
+    assert server, "redis-server is not installed; run 'make setup'"
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: _accepts(port), 10, "redis")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def _accepts(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+
+
 @dataclass
 class Stack:
     """The running processes and how to reach them."""
@@ -114,11 +137,7 @@ class Stack:
             [redis_server, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(data),
              "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""],
         )  # fmt: skip
-        wait_until(self._redis_accepts, 10, "redis")
-
-    def _redis_accepts(self) -> bool:
-        with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1):
-            return True
+        wait_until(lambda: _accepts(self.redis_port), 10, "redis")
 
     def start_actions(self) -> None:
         self._spawn(

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +11,6 @@ from redis.asyncio import Redis
 
 from bot.channels.dispatch import Dispatcher, DispatchPolicy, Pacing, Rejected, RetryLater, Unreachable
 from bot.store.deliveries import DeliveryQueue
-from tests.integration.stack import free_port, wait_until
 
 pytestmark = pytest.mark.integration
 START = 1_800_000_000.0
@@ -45,28 +40,10 @@ class ScriptedChannel:
         self.delivered.append((conversation, message["text"]))
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = shutil.which("redis-server")
-    assert server, "redis-server is not installed; run 'make setup'"
-    port, data = free_port(), tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(Path(data)),
-                                "--save", ""], stdout=subprocess.DEVNULL)  # fmt: skip
-    try:
-        wait_until(lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0,
-                   10, "redis")  # fmt: skip
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait()
-
-
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    await client.flushdb()
-    yield client
-    await client.close(close_connection_pool=True)
+def redis(real_redis: Redis) -> Redis:
+    """An empty real Redis server: the code under test runs Lua, which fakeredis does not."""
+    return real_redis
 
 
 @pytest.fixture
