@@ -76,8 +76,9 @@ class Delivery:
         return event
 
     async def forget(self, conversation: str) -> None:
-        """Erases the transcript (the customer deleted their data)."""
+        """Erases the transcript and what waits in the outbox (the customer deleted their data)."""
         await self._transcripts.delete(conversation)
+        await self.queue.forget(conversation, QUEUED_CHANNELS)
 
     async def report(self, conversation: str, event: dict[str, Any]) -> None:
         """Tells the agents who follow a conversation about its delivery (a message that never arrived)."""

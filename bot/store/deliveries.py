@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,6 +208,15 @@ class DeliveryQueue:
     async def reachable_again(self, conversation: str) -> None:
         """The customer wrote: whatever blocked them is over."""
         await self._redis.delete(UNREACHABLE.format(conversation=conversation))
+
+    async def forget(self, conversation: str, channels: Iterable[str]) -> None:
+        """Drops what waits for the conversation and its delivery records (the customer deleted their data)."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for channel in channels:
+                pipe.delete(QUEUE.format(channel=channel, conversation=conversation))
+                pipe.zrem(DUE.format(channel=channel), conversation)
+            pipe.delete(UNDELIVERED.format(conversation=conversation), UNREACHABLE.format(conversation=conversation))
+            await pipe.execute()
 
     async def backlog(self, channel: str) -> Backlog:
         """How many conversations and messages wait, and since when the oldest does."""

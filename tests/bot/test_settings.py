@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from bot.settings import Settings, SettingsError
@@ -14,6 +16,12 @@ def test_reads_required_and_defaults() -> None:
     settings = Settings.from_env(REQUIRED)
     assert settings.rasa_url == "http://127.0.0.1:5005"
     assert (settings.port, settings.max_message_chars, settings.telegram_token) == (8000, 2000, None)
+    assert (settings.delivery_deadline_seconds, settings.feedback_file.name) == (3600.0, "feedback.yml")
+
+
+def test_delivery_deadline_and_feedback_file_are_read() -> None:
+    settings = Settings.from_env({**REQUIRED, "DELIVERY_DEADLINE_SECONDS": "90", "FEEDBACK_FILE": "/etc/maru/f.yml"})
+    assert (settings.delivery_deadline_seconds, settings.feedback_file) == (90.0, Path("/etc/maru/f.yml"))
 
 
 @pytest.mark.parametrize("missing", sorted(REQUIRED))

@@ -215,3 +215,18 @@ async def test_the_running_dispatcher_sends_what_any_process_queues(
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     assert reports == []
+
+
+async def test_erasing_a_conversation_drops_its_waiting_messages_and_delivery_records(
+    redis: Redis, clock: Clock, channel: ScriptedChannel, dispatcher: Dispatcher
+) -> None:
+    channel.script["private"] = [Unreachable("Forbidden: bot was blocked by the user")]
+    await queue(redis, clock, "tg-10", "private", "also private")
+    await dispatcher.drain("tg-10")
+    await queue(redis, clock, "tg-10", "waiting")
+    outbox = DeliveryQueue(redis)
+    await outbox.forget("tg-10", ["telegram"])
+    # Only the pacing counters remain, which hold no message and expire within seconds.
+    assert [key for key in await redis.keys("delivery:*tg-10*") if b":slot:" not in key] == []
+    assert await redis.zscore("delivery:telegram:due", "tg-10") is None
+    assert (await outbox.backlog("telegram")).messages == 0
