@@ -23,9 +23,14 @@ def texts(messages: list[dict[str, object]]) -> list[str]:
     return [str(m["text"]) for m in messages]
 
 
-def test_health_reports_redis_and_rasa(stack: Stack) -> None:
+def test_health_reports_redis_rasa_and_the_telegram_channel(stack: Stack) -> None:
     response = httpx.get(f"{stack.gateway_url}/health", timeout=5)
-    assert response.json() == {"status": "ok", "redis": True, "rasa": True}
+    report = response.json()
+    assert (response.status_code, report["status"], report["redis"], report["rasa"]) == (200, "ok", True, True)
+    telegram = report["channels"]["telegram"]
+    assert (telegram["mode"], telegram["alive"], telegram["polling_restarts"]) == ("webhook", True, 0)
+    assert time.time() - telegram["last_api_ok"] < 600
+    assert set(telegram["outbox"]) == {"waiting", "conversations", "oldest_seconds"}
 
 
 async def test_faq_answer_and_history_after_reconnect(stack: Stack) -> None:
