@@ -13,8 +13,9 @@ from redis.exceptions import RedisError
 from sanic import Sanic
 
 from bot.analytics import Analytics
+from bot.channels.dispatch import Dispatcher, DispatchPolicy
 from bot.channels.telegram import telegram_blueprint, telegram_listeners
-from bot.channels.web import web_blueprint
+from bot.channels.web import WebSender, web_blueprint
 from bot.console.routes import console_blueprint
 from bot.conversation import Conversations
 from bot.dashboard.routes import dashboard_blueprint
@@ -76,6 +77,16 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
         app.ctx.transcripts = TranscriptStore(app.ctx.redis)
         app.ctx.outbox = Outbox(app.ctx.redis, app.ctx.subscriber)
         app.ctx.delivery = Delivery(app.ctx.transcripts, app.ctx.outbox, DeliveryQueue(app.ctx.redis), time.time)
+        app.ctx.web_dispatcher = Dispatcher(
+            "web",
+            app.ctx.delivery.queue,
+            WebSender(app.ctx.outbox),
+            app.ctx.delivery.report,
+            time.time,
+            DispatchPolicy(deadline_seconds=settings.delivery_deadline_seconds),
+            pacing=None,
+        )
+        app.ctx.delivery.immediate["web"] = app.ctx.web_dispatcher
         app.ctx.users = UserStore(app.ctx.redis)
         app.ctx.sessions = SessionStore(app.ctx.redis)
         app.ctx.identities = IdentityStore(app.ctx.redis)
@@ -125,19 +136,22 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
             time.time,
         )
 
-    async def start_queue_sweeper(app: Sanic, _: object) -> None:
+    async def start_background_work(app: Sanic, _: object) -> None:
         app.ctx.sweeper = asyncio.create_task(sweep(app.ctx.desk, app.ctx.surveys, app.ctx.analytics))
+        # Web messages left by an instance that stopped mid-send are sent by this loop.
+        app.ctx.web_dispatch = asyncio.create_task(app.ctx.web_dispatcher.run())
 
     async def close_clients(app: Sanic, _: object) -> None:
-        app.ctx.sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await app.ctx.sweeper
+        for task in (app.ctx.sweeper, app.ctx.web_dispatch):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await app.ctx.http.aclose()
         await app.ctx.redis.close()
         await app.ctx.subscriber.close()
 
     app.register_listener(open_clients, "before_server_start")
-    app.register_listener(start_queue_sweeper, "after_server_start")
+    app.register_listener(start_background_work, "after_server_start")
     app.register_listener(close_clients, "after_server_stop")
     app.blueprint(health_blueprint())
     app.blueprint(web_blueprint())

@@ -1,10 +1,18 @@
 """Delivers messages to a conversation's customer, whichever channel and gateway instance they use.
 
-Every message is stored in the transcript and published to the conversation's
-channel (web sockets and agent consoles follow it). A message for a channel that
-needs an API call (Telegram) is also queued in the durable outbox
-(``bot.store.deliveries``); that channel's dispatcher sends it from whichever
-instance can reach the channel, and retries until the channel confirms it.
+Every message is stored in the transcript, then queued in the durable outbox
+(``bot.store.deliveries``) of its channel, in order per conversation. Each channel's
+dispatcher sends it and removes it only once the channel confirmed it:
+
+- Telegram: the Bot API call, from whichever instance has Telegram, retried until it
+  succeeds or its deadline passes. Agents' consoles see the message at once.
+- Web: the publication on the conversation's Redis channel, which its web sockets
+  and the agents' consoles follow. The instance that queues a web message sends it
+  itself before it returns, so the replies of a turn reach the socket before the
+  typing indicator goes off. A customer with no socket open reads it from the
+  transcript when they come back.
+
+Customer messages and transient signals (typing, queue place) are only published.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
+from bot.channels.dispatch import Dispatcher
 from bot.rendering import segments
 from bot.store.deliveries import DeliveryQueue
 from bot.store.outbox import Outbox
@@ -26,8 +35,10 @@ from bot.store.transcripts import Entry, TranscriptStore
 logger = logging.getLogger(__name__)
 # What a delivered message keeps in the transcript besides its text and buttons.
 MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action", "agent")
-# Channels whose messages go through the durable outbox; the web reads the transcript and pub/sub.
-QUEUED_CHANNELS = frozenset({"telegram"})
+# Channels whose messages go through the durable outbox.
+QUEUED_CHANNELS = frozenset({"telegram", "web"})
+# Channels whose sender is the publication itself (web sockets follow it): not published twice.
+PUBLISHED_BY_SENDER = frozenset({"web"})
 
 
 def outgoing(role: str, text: str, buttons: list[dict[str, str]] | None = None, **meta: Any) -> dict[str, Any]:
@@ -54,6 +65,8 @@ class Delivery:
         self._outbox = outbox
         self.queue = queue
         self._clock = clock
+        # Dispatchers that send a message at once on the instance that queued it, by channel.
+        self.immediate: dict[str, Dispatcher] = {}
 
     async def record(self, conversation: str, channel: str, event: dict[str, Any]) -> dict[str, Any]:
         """Stores a message in the transcript and delivers it; returns it as stored (redacted)."""
@@ -70,10 +83,21 @@ class Delivery:
 
     async def notify(self, conversation: str, channel: str, event: dict[str, Any]) -> dict[str, Any]:
         """Delivers a message without storing it (a gateway notice such as the rate limit)."""
-        await self._outbox.publish(conversation, event)
-        if channel in QUEUED_CHANNELS and event.get("role") != "customer":
-            await self.queue.enqueue(channel, conversation, event, self._clock())
+        queued = channel in QUEUED_CHANNELS and event.get("role") != "customer"
+        if not (queued and channel in PUBLISHED_BY_SENDER):
+            await self._outbox.publish(conversation, event)
+        if queued:
+            await self._queue_for(conversation, channel, event)
         return event
+
+    async def _queue_for(self, conversation: str, channel: str, event: dict[str, Any]) -> None:
+        dispatcher = self.immediate.get(channel)
+        if dispatcher is None:
+            await self.queue.enqueue(channel, conversation, event, self._clock())
+            return
+        lease = dispatcher.policy.lease_seconds
+        if await self.queue.enqueue_leased(channel, conversation, event, self._clock(), lease):
+            await dispatcher.drain(conversation)
 
     async def forget(self, conversation: str) -> None:
         """Erases the transcript and what waits in the outbox (the customer deleted their data)."""

@@ -1,9 +1,10 @@
 """GET /health: whether Redis and Rasa answer, and how each queued channel delivers.
 
-A Telegram instance reports its mode, whether it receives (webhook, or a live polling
-task) and sends (its dispatcher), when the Bot API last answered, and how often
-polling was restarted. Every instance reports each channel's outbox: the messages
-waiting and the age of the oldest.
+The web channel reports whether its dispatcher runs. A Telegram instance reports its
+mode, whether it receives (webhook, or a live polling task) and sends (its
+dispatcher), when the Bot API last answered, and how often polling was restarted.
+Every instance reports each channel's outbox: the messages waiting and the age of
+the oldest.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def health_blueprint() -> Blueprint:
         except (RedisError, OSError):
             redis_ok, channels = False, {}
         rasa_ok = await ctx.rasa.ready()
+        web_dispatch = getattr(ctx, "web_dispatch", None)
+        channels.setdefault("web", {})["alive"] = web_dispatch is not None and not web_dispatch.done()
         telegram = getattr(ctx, "telegram_status", None)
         if telegram is not None:
             channels.setdefault("telegram", {}).update(telegram.report())

@@ -90,14 +90,14 @@ class Dispatcher:
         report: Report,
         clock: Callable[[], float],
         policy: DispatchPolicy = DispatchPolicy(),
-        pacing: Pacing = Pacing(),
+        pacing: Pacing | None = Pacing(),
     ) -> None:
         self.channel = channel
         self._queue = queue
         self._sender = sender
         self._report = report
         self._clock = clock
-        self._policy = policy
+        self.policy = policy
         self._pacing = pacing
         self._busy: set[asyncio.Task[None]] = set()
 
@@ -109,18 +109,18 @@ class Dispatcher:
                 queued.clear()
                 await self._claim_due()
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(queued.wait(), self._policy.poll_seconds)
+                    await asyncio.wait_for(queued.wait(), self.policy.poll_seconds)
         finally:
             for task in self._busy:
                 task.cancel()
             await asyncio.gather(*self._busy, return_exceptions=True)
 
     async def _claim_due(self) -> None:
-        free = self._policy.concurrency - len(self._busy)
+        free = self.policy.concurrency - len(self._busy)
         if free <= 0:
             return
         try:
-            claimed = await self._queue.claim(self.channel, self._clock(), self._policy.lease_seconds, free)
+            claimed = await self._queue.claim(self.channel, self._clock(), self.policy.lease_seconds, free)
         except RedisError as error:
             logger.warning("%s outbox unavailable: %s", self.channel, error)
             return
@@ -148,14 +148,12 @@ class Dispatcher:
         item, reachable = await self._queue.next_for(self.channel, conversation)
         now = self._clock()
         if item is None:
-            return await self._queue.settle(self.channel, conversation, now + self._policy.lease_seconds)
-        if now - item.queued_at > self._policy.deadline_seconds:
+            return await self._queue.settle(self.channel, conversation, now + self.policy.lease_seconds)
+        if now - item.queued_at > self.policy.deadline_seconds:
             return await self._give_up(item, "expired")
         if not reachable:
             return await self._give_up(item, "unreachable")
-        pacing = self._pacing
-        limits = [(pacing.per_chat, pacing.per_chat_window_seconds), (pacing.overall, pacing.overall_window_seconds)]
-        wait = await self._queue.take_slots(self.channel, conversation, limits, now)
+        wait = await self._pace(conversation, now)
         if wait > 0:
             await self._queue.postpone(self.channel, conversation, now + wait)
             return False
@@ -175,7 +173,15 @@ class Dispatcher:
         except Rejected as error:
             logger.warning("%s refused a message to %s: %s", self.channel, conversation, error)
             return await self._give_up(item, "rejected")
-        return await self._queue.done(self.channel, item, self._clock() + self._policy.lease_seconds)
+        return await self._queue.done(self.channel, item, self._clock() + self.policy.lease_seconds)
+
+    async def _pace(self, conversation: str, now: float) -> float:
+        """0 if a message may go now, else how long the channel's limits ask to wait."""
+        pacing = self._pacing
+        if pacing is None:
+            return 0.0
+        limits = [(pacing.per_chat, pacing.per_chat_window_seconds), (pacing.overall, pacing.overall_window_seconds)]
+        return await self._queue.take_slots(self.channel, conversation, limits, now)
 
     async def _give_up(self, item: Item, reason: str) -> bool:
         now = self._clock()
@@ -183,4 +189,4 @@ class Dispatcher:
         message_id = str(item.message.get("id") or item.id)
         event = {"type": "undelivered", "conversation": item.conversation, "message_id": message_id, "reason": reason}
         await self._report(item.conversation, event)
-        return await self._queue.done(self.channel, item, now + self._policy.lease_seconds)
+        return await self._queue.done(self.channel, item, now + self.policy.lease_seconds)

@@ -26,6 +26,7 @@ from bot.conversation import Conversations, Incoming, StoreUnavailable
 from bot.delivery import outgoing, relay_to_socket
 from bot.identity.sessions import WebVisit, open_visit, origin_key
 from bot.request_body import json_object
+from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry
 
 logger = logging.getLogger(__name__)
@@ -53,8 +54,24 @@ def conversation_of(request: Request) -> str | None:
 
 
 def history_event(entry: Entry) -> dict[str, Any]:
-    """A stored transcript entry as the widget shows it."""
-    return {**outgoing(entry.role, entry.text, entry.buttons, **entry.meta), "ts": entry.ts}
+    """A stored transcript entry as the widget shows it, with the id it was delivered with (no double)."""
+    event = outgoing(entry.role, entry.text, entry.buttons, **entry.meta)
+    return {**event, "id": entry.meta.get("message_id") or event["id"], "ts": entry.ts}
+
+
+class WebSender:
+    """Sends a queued web message: publishes it to the conversation's sockets and the agents following it.
+
+    A publication is confirmed by Redis; a customer with no socket open reads the
+    message from the transcript when they return.
+    """
+
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
+
+    async def send(self, conversation: str, message: dict[str, Any]) -> None:
+        """Publishes the message (a Redis error leaves it queued for the next attempt)."""
+        await self._outbox.publish(conversation, message)
 
 
 def web_blueprint() -> Blueprint:

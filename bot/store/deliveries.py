@@ -56,6 +56,13 @@ if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[2]) re
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 return 1
 """
+# Queues a message; the caller also takes the lease if nobody holds one and no back-off is pending.
+ENQUEUE_LEASED = """
+redis.call('RPUSH', KEYS[1], ARGV[1])
+if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+return 1
+"""
 # Counts one send in the chat's window and in the channel's; returns the ms to wait if either is full.
 TAKE_SLOTS = """
 for i = 1, 2 do
@@ -115,6 +122,7 @@ class DeliveryQueue:
         self._ack = redis.register_script(ACK)
         self._retry = redis.register_script(RETRY)
         self._take_slots = redis.register_script(TAKE_SLOTS)
+        self._enqueue_leased = redis.register_script(ENQUEUE_LEASED)
         self._queued: dict[str, asyncio.Event] = {}
 
     def queued_signal(self, channel: str) -> asyncio.Event:
@@ -130,6 +138,18 @@ class DeliveryQueue:
             await pipe.execute()
         self.queued_signal(channel).set()
         return item
+
+    async def enqueue_leased(
+        self, channel: str, conversation: str, message: dict[str, Any], now: float, lease_seconds: float
+    ) -> bool:
+        """Queues a message and leases the conversation to the caller, who then sends at once.
+
+        False if another sender holds the conversation (it sends this message after its
+        earlier ones) or it waits out a back-off.
+        """
+        item = Item(uuid.uuid4().hex, conversation, message, now)
+        keys = [QUEUE.format(channel=channel, conversation=conversation), DUE.format(channel=channel)]
+        return bool(await self._enqueue_leased(keys=keys, args=[item.encode(), conversation, now + lease_seconds]))
 
     async def claim(self, channel: str, now: float, lease_seconds: float, limit: int) -> list[str]:
         """Leases up to ``limit`` conversations whose next message is due."""

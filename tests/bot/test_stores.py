@@ -1,13 +1,9 @@
 import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import fakeredis
 import pytest
 
-from bot.delivery import Delivery, outgoing
-from bot.rendering import segments
-from bot.store.deliveries import DeliveryQueue
 from bot.store.limits import RateLimiter, UpdateLog
 from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry, TranscriptStore
@@ -48,20 +44,6 @@ async def test_append_returns_what_it_stored(redis: fakeredis.FakeAsyncRedis) ->
     stored = await store.append("web-1", Entry("agent", "Calling 010-2345-6789", "web", ts=3.0, meta={"agent": "Mina"}))
     assert stored == Entry("agent", "Calling [phone]", "web", ts=3.0, meta={"agent": "Mina"})
     assert await store.read("web-1") == [stored]
-
-
-async def test_an_agents_message_is_delivered_as_stored(redis: fakeredis.FakeAsyncRedis) -> None:
-    outbox = Outbox(redis, redis)
-    delivery = Delivery(TranscriptStore(redis), outbox, DeliveryQueue(redis), time.time)
-    async with outbox.following("web-1") as events:
-        sent = await delivery.record("web-1", "web", outgoing("agent", "I'll call 010-2345-6789", agent="Mina"))
-        received = await asyncio.wait_for(anext(events), 2)
-    assert received == sent
-    assert (sent["role"], sent["text"], sent["segments"]) == (
-        "agent",
-        "I'll call [phone]",
-        segments("I'll call [phone]"),
-    )
 
 
 async def test_button_titles_are_redacted_and_payloads_kept(redis: fakeredis.FakeAsyncRedis) -> None:

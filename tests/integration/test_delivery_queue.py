@@ -10,7 +10,12 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.channels.dispatch import Dispatcher, DispatchPolicy, Pacing, Rejected, RetryLater, Unreachable
+from bot.channels.web import WebSender
+from bot.delivery import Delivery, outgoing
+from bot.rendering import segments
 from bot.store.deliveries import DeliveryQueue
+from bot.store.outbox import Outbox
+from bot.store.transcripts import TranscriptStore
 
 pytestmark = pytest.mark.integration
 START = 1_800_000_000.0
@@ -230,3 +235,40 @@ async def test_erasing_a_conversation_drops_its_waiting_messages_and_delivery_re
     assert [key for key in await redis.keys("delivery:*tg-10*") if b":slot:" not in key] == []
     assert await redis.zscore("delivery:telegram:due", "tg-10") is None
     assert (await outbox.backlog("telegram")).messages == 0
+
+
+def web_delivery(redis: Redis) -> Delivery:
+    """The gateway's delivery with its web dispatcher sending at once, as ``bot.app`` wires it."""
+    outbox = Outbox(redis, redis)
+    delivery = Delivery(TranscriptStore(redis), outbox, DeliveryQueue(redis), time.time)
+    web = Dispatcher("web", delivery.queue, WebSender(outbox), delivery.report, time.time, pacing=None)
+    delivery.immediate["web"] = web
+    return delivery
+
+
+async def test_a_web_turn_reaches_the_socket_redacted_and_before_the_typing_indicator_goes_off(redis: Redis) -> None:
+    delivery = web_delivery(redis)
+    async with Outbox(redis, redis).following("web-1") as events:
+        sent = await delivery.record("web-1", "web", outgoing("agent", "I'll call 010-2345-6789", agent="Mina"))
+        follow_up = await delivery.record("web-1", "web", outgoing("bot", "Anything else?"))
+        await delivery.signal("web-1", {"type": "typing", "on": False})
+        received = [await asyncio.wait_for(anext(events), 2) for _ in range(3)]
+    assert received == [sent, follow_up, {"type": "typing", "on": False}]
+    redacted = "I'll call [phone]"
+    assert (sent["role"], sent["text"], sent["segments"]) == ("agent", redacted, segments(redacted))
+    assert (await delivery.queue.backlog("web")).messages == 0
+
+
+async def test_a_web_message_queued_while_another_sender_holds_the_chat_goes_out_after_its_earlier_ones(
+    redis: Redis,
+) -> None:
+    delivery = web_delivery(redis)
+    holder = DeliveryQueue(redis)
+    await holder.enqueue("web", "web-2", {"id": "a", "type": "message", "text": "earlier"}, time.time())
+    assert await holder.claim("web", time.time(), 30, 10) == ["web-2"]  # another instance is sending
+    async with Outbox(redis, redis).following("web-2") as events:
+        await delivery.record("web-2", "web", outgoing("bot", "later"))
+        assert (await delivery.queue.backlog("web")).messages == 2  # not sent out of order
+        await delivery.immediate["web"].drain("web-2")  # the holder's drain
+        received = [(await asyncio.wait_for(anext(events), 2))["text"] for _ in range(2)]
+    assert received == ["earlier", "later"]
