@@ -1,4 +1,4 @@
-"""What the durable Telegram outbox costs: added reply latency against a direct send, and its throughput.
+"""What the durable outbox costs: added reply latency against a direct send, and its throughput.
 
 Runs on its own Redis server (a free port, nothing of `make run` is touched) and the
 local Bot API double the tests use; python-telegram-bot makes the calls in both cases.
@@ -7,6 +7,9 @@ local Bot API double the tests use; python-telegram-bot makes the calls in both 
   is ready to the moment the Bot API receives it; first sent directly with
   ``Bot.send_message`` (what the gateway did before), then queued in the outbox and
   sent by the running dispatcher. Prints p50/p90/p99 of each and the p50 added.
+- Web latency: a message from ``Delivery.notify`` to a subscribed socket's Redis
+  subscription, through the outbox (queued, leased and published at once by the
+  instance's web dispatcher) against a plain publish (what the gateway did before).
 - Throughput: a burst queued at once across many chats, with Telegram's pacing
   switched off so the machinery itself is measured (with it on, Telegram's limit of
   30 messages a second is the ceiling by design).
@@ -26,8 +29,12 @@ from telegram import Bot
 
 from bot.channels.dispatch import Dispatcher, DispatchPolicy, Pacing
 from bot.channels.telegram import ButtonStore, TelegramSender, TelegramStatus
+from bot.channels.web import WebSender
 from bot.dashboard.metrics import percentile
+from bot.delivery import Delivery
 from bot.store.deliveries import DeliveryQueue
+from bot.store.outbox import Outbox
+from bot.store.transcripts import TranscriptStore
 from tests.integration.stack import scratch_redis, wait_until
 from tests.integration.telegram_double import BotApiDouble
 
@@ -54,6 +61,27 @@ async def timed(double: BotApiDouble, chats: range, send: Callable[[int], Awaita
         await send(chat_id)
         latencies.append((await arrival(double, chat_id) - start) * 1000)
         await asyncio.sleep(LATENCY_SPACING_SECONDS)
+    return latencies
+
+
+async def web_latencies(redis: Redis, messages: int, through_outbox: bool) -> list[float]:
+    """Milliseconds from handing a web message over to its arrival at a subscribed socket."""
+    outbox = Outbox(redis, redis)
+    delivery = Delivery(TranscriptStore(redis), outbox, DeliveryQueue(redis), time.time)
+    delivery.immediate["web"] = Dispatcher(
+        "web", delivery.queue, WebSender(outbox), delivery.report, time.time, pacing=None
+    )
+    latencies = []
+    async with outbox.following("web-bench") as events:
+        for n in range(messages):
+            message = {"id": f"w{n}", "type": "message", "role": "bot", "text": TEXT}
+            start = time.perf_counter()
+            if through_outbox:
+                await delivery.notify("web-bench", "web", message)
+            else:
+                await outbox.publish("web-bench", message)
+            await anext(events)
+            latencies.append((time.perf_counter() - start) * 1000)
     return latencies
 
 
@@ -84,10 +112,16 @@ async def run(redis_url: str, double: BotApiDouble, messages: int, burst: int) -
             range(100_001, 100_001 + messages),
             lambda chat: queue.enqueue("telegram", f"tg-{chat}", message, time.time()),
         )
-        print(summary("direct send", direct))
-        print(summary("through the outbox", queued))
+        print(summary("telegram, direct send", direct))
+        print(summary("telegram, outbox", queued))
         added = (percentile(queued, 50) or 0.0) - (percentile(direct, 50) or 0.0)
-        print(f"added by the outbox    p50 {added:6.2f} ms over {messages} messages")
+        print(f"telegram, added        p50 {added:6.2f} ms over {messages} messages")
+        published = await web_latencies(redis, messages, through_outbox=False)
+        delivered = await web_latencies(redis, messages, through_outbox=True)
+        print(summary("web, direct publish", published))
+        print(summary("web, outbox", delivered))
+        added = (percentile(delivered, 50) or 0.0) - (percentile(published, 50) or 0.0)
+        print(f"web, added             p50 {added:6.2f} ms over {messages} messages")
         start = time.time()
         for n in range(burst):
             await queue.enqueue("telegram", f"tg-{200_001 + n % 200}", message, time.time())
