@@ -159,9 +159,14 @@ class BotApiDouble:
         return True
 
     def _take_updates(self, offset: int) -> list[dict[str, Any]]:
-        """Queued updates from ``offset`` on; waits a little when there are none, like long polling."""
+        """Queued updates from ``offset`` on; waits a little when there are none, like long polling.
+
+        As on Telegram, asking from ``offset`` confirms the updates before it: they are forgotten.
+        """
         with self._lock:
-            ready = [u for u in self.pending_updates if u["update_id"] >= offset]
+            if offset:
+                self.pending_updates[:] = [u for u in self.pending_updates if u["update_id"] >= offset]
+            ready = list(self.pending_updates)
         if not ready:
             time.sleep(0.2)
         return ready
