@@ -7,10 +7,13 @@ dispatcher sends it and removes it only once the channel confirmed it:
 - Telegram: the Bot API call, from whichever instance has Telegram, retried until it
   succeeds or its deadline passes. Agents' consoles see the message at once.
 - Web: the publication on the conversation's Redis channel, which its web sockets
-  and the agents' consoles follow. The instance that queues a web message sends it
-  itself before it returns, so the replies of a turn reach the socket before the
-  typing indicator goes off. A customer with no socket open reads it from the
+  and the agents' consoles follow. A customer with no socket open reads it from the
   transcript when they come back.
+
+An instance that can reach the channel sends what it queues itself, before it
+returns (``immediate``): a turn's replies go out at once and in order, and reach a
+web socket before the typing indicator goes off. What it can't send now (another
+sender holds the conversation, a back-off, a pace limit) its dispatcher sends later.
 
 Customer messages and transient signals (typing, queue place) are only published.
 """

@@ -312,6 +312,7 @@ def telegram_listeners(app: Sanic) -> None:
         app.ctx.telegram_start = asyncio.create_task(connect(app))
 
     async def stop_telegram(app: Sanic, _: object) -> None:
+        app.ctx.delivery.immediate.pop("telegram", None)
         status = app.ctx.telegram_status
         tasks = [t for t in (app.ctx.telegram_start, status.dispatch, status.polling) if t is not None]
         for task in tasks:
@@ -337,6 +338,8 @@ async def connect(app: Sanic) -> None:
         DispatchPolicy(deadline_seconds=settings.delivery_deadline_seconds),
     )
     status.dispatch = asyncio.create_task(dispatcher.run())
+    # Replies queued here are sent at once, as they were before the outbox; the loop sends the rest.
+    app.ctx.delivery.immediate["telegram"] = dispatcher
     if settings.public_url:
         url, secret = f"{settings.public_url}/telegram/webhook", settings.telegram_webhook_secret.value
         await _keep_trying("registering the webhook", lambda: channel.bot.set_webhook(url, secret_token=secret))
