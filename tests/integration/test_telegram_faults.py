@@ -269,3 +269,14 @@ def test_the_console_shows_an_unreachable_customer_and_what_never_arrived(
     csrf = page.context.request.get(stack.gateway_url + "/console/api/me").json()["csrf"]
     assert page.context.request.post(stack.gateway_url + "/console/logout", headers={"X-CSRF-Token": csrf}).ok
     page.context.close()
+
+
+def test_a_bot_api_time_out_is_retried_and_the_answer_arrives_once(stack: Stack, telegram: BotApiDouble) -> None:
+    # python-telegram-bot gives up reading after 5 s; the double answers the first send after 6.
+    telegram.fail("sendMessage", 502, "Bad Gateway", chat_id=721, times=1, hang_seconds=6.0)
+    post(stack, text_update(721, POSTAGE_QUESTION))
+    notice, answer = replies_to(telegram, 721, 2)
+    assert (notice["text"][: len(NOTICE)], answer["text"][: len(POSTAGE_ANSWER)]) == (NOTICE, POSTAGE_ANSWER)
+    assert [status for status, _, _ in telegram.tries(chat_id=721)] == [502, 200, 200]
+    time.sleep(1.5)
+    assert len(telegram.sent(chat_id=721)) == 2
