@@ -21,7 +21,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from redis.asyncio import Redis
@@ -40,18 +40,13 @@ local ready = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 
 for _, conversation in ipairs(ready) do redis.call('ZADD', KEYS[1], ARGV[2], conversation) end
 return ready
 """
-# Removes the head if it is still the item sent, then keeps the lease (more to send) or ends it.
-ACK = """
+# Settles the head if it is still the item tried: removed (sent or given up), or replaced by ARGV[4]
+# (its attempt counted). Then keeps the conversation until ARGV[3] if more waits, or lets it go.
+SETTLE = """
 local head = redis.call('LINDEX', KEYS[1], 0)
-if head and cjson.decode(head)['id'] == ARGV[1] then redis.call('LPOP', KEYS[1]) end
-if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[2]) return 0 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-return 1
-"""
-# Stores the head's new attempt count and when to try it again.
-RETRY = """
-local head = redis.call('LINDEX', KEYS[1], 0)
-if head and cjson.decode(head)['id'] == ARGV[1] then redis.call('LSET', KEYS[1], 0, ARGV[4]) end
+if head and cjson.decode(head)['id'] == ARGV[1] then
+  if ARGV[4] == '' then redis.call('LPOP', KEYS[1]) else redis.call('LSET', KEYS[1], 0, ARGV[4]) end
+end
 if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[2]) return 0 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 return 1
@@ -87,21 +82,12 @@ class Item:
 
     def encode(self) -> str:
         """The item as stored."""
-        return json.dumps(
-            {
-                "id": self.id,
-                "conversation": self.conversation,
-                "message": self.message,
-                "queued_at": self.queued_at,
-                "attempts": self.attempts,
-            }
-        )
+        return json.dumps(asdict(self))
 
     @classmethod
     def decode(cls, raw: bytes | str) -> Item:
         """The stored item."""
-        data = json.loads(raw)
-        return cls(data["id"], data["conversation"], data["message"], data["queued_at"], data.get("attempts", 0))
+        return cls(**json.loads(raw))
 
 
 @dataclass(frozen=True)
@@ -119,8 +105,7 @@ class DeliveryQueue:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._claim = redis.register_script(CLAIM)
-        self._ack = redis.register_script(ACK)
-        self._retry = redis.register_script(RETRY)
+        self._settle = redis.register_script(SETTLE)
         self._take_slots = redis.register_script(TAKE_SLOTS)
         self._enqueue_leased = redis.register_script(ENQUEUE_LEASED)
         self._queued: dict[str, asyncio.Event] = {}
@@ -158,19 +143,20 @@ class DeliveryQueue:
 
     async def done(self, channel: str, item: Item, lease_until: float) -> bool:
         """Removes a sent (or given up) message; True while the conversation has more, still leased."""
-        keys = [QUEUE.format(channel=channel, conversation=item.conversation), DUE.format(channel=channel)]
-        return bool(await self._ack(keys=keys, args=[item.id, item.conversation, lease_until]))
+        return await self._settle_head(channel, item.conversation, item.id, "", lease_until)
 
     async def settle(self, channel: str, conversation: str, lease_until: float) -> bool:
         """Ends the lease of a conversation with nothing left to send; True if it has more after all."""
-        keys = [QUEUE.format(channel=channel, conversation=conversation), DUE.format(channel=channel)]
-        return bool(await self._ack(keys=keys, args=["", conversation, lease_until]))
+        return await self._settle_head(channel, conversation, "", "", lease_until)
 
     async def retry_at(self, channel: str, item: Item, when: float) -> None:
         """Counts a failed attempt and leaves the conversation's queue alone until ``when``."""
-        keys = [QUEUE.format(channel=channel, conversation=item.conversation), DUE.format(channel=channel)]
-        counted = Item(item.id, item.conversation, item.message, item.queued_at, item.attempts + 1)
-        await self._retry(keys=keys, args=[item.id, item.conversation, when, counted.encode()])
+        counted = replace(item, attempts=item.attempts + 1)
+        await self._settle_head(channel, item.conversation, item.id, counted.encode(), when)
+
+    async def _settle_head(self, channel: str, conversation: str, item_id: str, updated: str, until: float) -> bool:
+        keys = [QUEUE.format(channel=channel, conversation=conversation), DUE.format(channel=channel)]
+        return bool(await self._settle(keys=keys, args=[item_id, conversation, until, updated]))
 
     async def postpone(self, channel: str, conversation: str, when: float) -> None:
         """Leaves the conversation's queue alone until ``when``, without counting an attempt."""
