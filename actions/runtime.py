@@ -10,7 +10,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
-from redis.asyncio import Redis
 
 from actions import verification
 from actions.identity import Attempts, Limits, LoginCodes, origin_of
@@ -22,6 +21,7 @@ from actions.profiles import ProfileStore
 from actions.store import Order, SqliteStore, StoreBackend
 from actions.verification import Turn, Verifier
 from knowledge import KnowledgeRepository
+from support.redis_connection import async_client
 
 STORE_TIMEZONE = ZoneInfo("Asia/Seoul")
 LANGUAGE_SLOT = "language"
@@ -50,7 +50,7 @@ def services() -> Services:
     global _services
     if _services is None:
         store = SqliteStore(Path(_env("STORE_DB_PATH", "var/store.sqlite3")))
-        redis = Redis.from_url(_env("REDIS_URL", "redis://127.0.0.1:6390/0"))
+        redis = async_client(_env("REDIS_URL", "redis://127.0.0.1:6390/0"), socket_timeout=3, socket_connect_timeout=2)
         mail = MailSettings.from_env()
         limits = Limits()
         profiles = ProfileStore(redis)

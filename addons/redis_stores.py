@@ -16,6 +16,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from support.redis_connection import sync_client
+
 ERASE_SLOT = "erase_requested"
 
 
@@ -35,11 +37,13 @@ def redis_params(url: str) -> dict[str, Any]:
 
 
 class UrlRedisTrackerStore(RedisTrackerStore):
-    """RedisTrackerStore that takes a URL and deletes erased conversations."""
+    """RedisTrackerStore that takes a URL, rides out a Redis restart and deletes erased conversations."""
 
     def __init__(self, domain: Domain, host: str, **kwargs: Any) -> None:
         kwargs.pop("url", None)
-        super().__init__(domain, **redis_params(host), **kwargs)
+        params = redis_params(host)
+        super().__init__(domain, **params, **kwargs)
+        self.red = sync_client(**_connection_keywords(params), decode_responses=True)
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         """Saves the tracker, or deletes it when the customer asked for erasure."""
@@ -50,7 +54,7 @@ class UrlRedisTrackerStore(RedisTrackerStore):
 
 
 class UrlRedisLockStore(RedisLockStore):
-    """RedisLockStore that takes a URL."""
+    """RedisLockStore that takes a URL and rides out a Redis restart."""
 
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         params = redis_params(endpoint_config.url or "")
@@ -63,3 +67,10 @@ class UrlRedisLockStore(RedisLockStore):
             use_ssl=params["use_ssl"],
             key_prefix=endpoint_config.kwargs.get("key_prefix"),
         )
+        self.red = sync_client(**_connection_keywords(params), socket_timeout=10)
+
+
+def _connection_keywords(params: dict[str, Any]) -> dict[str, Any]:
+    """redis-py's keywords for the parsed URL (``use_ssl`` is redis-py's ``ssl``)."""
+    keywords = {key: value for key, value in params.items() if key != "use_ssl"}
+    return {**keywords, "ssl": params["use_ssl"]}

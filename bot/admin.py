@@ -26,6 +26,7 @@ from bot.rasa import RasaClient
 from bot.settings import PROJECT_ROOT, Settings, SettingsError
 from bot.store.training import TrainingStore
 from bot.store.users import ROLES, UserError, UserStore
+from support.redis_connection import async_client
 
 
 class RetrainingFailed(RuntimeError):
@@ -88,7 +89,7 @@ def main() -> None:
         sys.exit("REDIS_URL is not set; see README, 'Configuration'")
 
     async def with_redis() -> str:
-        redis = Redis.from_url(redis_url)
+        redis = async_client(redis_url)
         try:
             return await run(args, redis)
         finally:

@@ -8,7 +8,6 @@ import logging
 import time
 
 import httpx
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sanic import Sanic
 
@@ -30,6 +29,7 @@ from bot.notices import Notices
 from bot.rasa import RasaClient
 from bot.settings import Settings
 from bot.store.activity import ActivityStore
+from bot.store.bot_turns import BotTurns
 from bot.store.callbacks import CallbackStore
 from bot.store.deliveries import DeliveryQueue
 from bot.store.feedback import FeedbackStore
@@ -49,8 +49,10 @@ from bot.store.users import UserStore
 from bot.support import SupportConfig
 from bot.surveys import FeedbackConfig, Surveys
 from bot.texts import Texts
+from bot.unanswered import PersonRequests, Unanswered
 from knowledge import KnowledgeRepository
 from knowledge.editing import KnowledgeEditor
+from support.redis_connection import async_client
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 10
@@ -64,14 +66,16 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
     app.ctx.settings = settings
     app.ctx.texts = Texts.load(settings.domain_file)
     app.ctx.support = SupportConfig.load(settings.support_file)
+    app.ctx.person_requests = PersonRequests.load(settings.person_requests_file)
     app.ctx.knowledge = KnowledgeRepository(settings.knowledge_dir)
     app.ctx.editor = KnowledgeEditor(settings.knowledge_dir, settings.changelog_file)
     secret = settings.store_login_secret
     app.ctx.store_login = store_login_verifier(secret.value if secret else None, settings.store_login_audience)
 
     async def open_clients(app: Sanic, _: object) -> None:
-        app.ctx.redis = Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=2)
-        app.ctx.subscriber = Redis.from_url(settings.redis_url, socket_connect_timeout=2, health_check_interval=30)
+        app.ctx.redis = async_client(settings.redis_url, socket_timeout=3, socket_connect_timeout=2)
+        # No read time-out: a quiet subscription is not an error (bot.store.outbox resubscribes).
+        app.ctx.subscriber = async_client(settings.redis_url, socket_connect_timeout=2)
         app.ctx.http = httpx.AsyncClient()
         app.ctx.rasa = RasaClient(app.ctx.http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
         app.ctx.transcripts = TranscriptStore(app.ctx.redis)
@@ -133,6 +137,16 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
             settings.max_message_chars,
             app.ctx.training.swapping,
             app.ctx.identities,
+            Unanswered(
+                desk=app.ctx.desk,
+                delivery=app.ctx.delivery,
+                analytics=app.ctx.analytics,
+                texts=app.ctx.texts,
+                requests=app.ctx.person_requests,
+                turns=BotTurns(app.ctx.redis),
+                clock=time.time,
+            ),
+            settings.reply_deadline_seconds,
             time.time,
         )
 

@@ -24,7 +24,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -32,12 +32,13 @@ from redis.exceptions import RedisError
 from bot.channels.dispatch import Dispatcher
 from bot.rendering import segments
 from bot.store.deliveries import DeliveryQueue
-from bot.store.outbox import Outbox
+from bot.store.outbox import RESUBSCRIBED, Outbox
 from bot.store.transcripts import Entry, TranscriptStore
 
 logger = logging.getLogger(__name__)
 # What a delivered message keeps in the transcript besides its text and buttons.
-MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action", "agent")
+# client_id: the widget's id for a customer message, so a reconnecting widget can tell it was received.
+MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action", "agent", "client_id")
 # Channels whose messages go through the durable outbox.
 QUEUED_CHANNELS = frozenset({"telegram", "web"})
 # Channels whose sender is the publication itself (web sockets follow it): not published twice.
@@ -120,11 +121,20 @@ class Delivery:
         await self._outbox.publish(conversation, event)
 
 
-async def relay_to_socket(ws: Any, events: AsyncIterator[dict[str, Any]]) -> None:
-    """Sends followed outbox events down a web socket; if the subscription breaks, closes it for a reconnect."""
+async def relay_to_socket(
+    ws: Any,
+    events: AsyncIterator[dict[str, Any]],
+    catch_up: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+) -> None:
+    """Sends followed outbox events down a web socket; if the subscription breaks, closes it for a reconnect.
+
+    After Redis restarted, ``catch_up`` (if given) makes the frame that replaces what the
+    socket may have missed; otherwise the resubscription is passed on as an event.
+    """
     try:
         async for event in events:
-            await ws.send(json.dumps(event))
+            frame = await catch_up() if catch_up is not None and event == RESUBSCRIBED else event
+            await ws.send(json.dumps(frame))
     except (RedisError, OSError) as error:
         logger.warning("outbox subscription of a socket failed: %s", error)
         await ws.close(code=1011, reason="message relay unavailable")

@@ -3,21 +3,30 @@
 Messages are published on a Redis channel per conversation; each web socket
 subscribes to its own. Nothing is kept in process memory. Subscriptions use their
 own client without a read timeout, since a quiet conversation is not an error.
+
+A subscription outlives a Redis restart: it reconnects and subscribes again, then
+yields ``RESUBSCRIBED`` so the follower can re-read what was published meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.exceptions import ConnectionError, TimeoutError
 
+logger = logging.getLogger(__name__)
 CHANNEL = "outbox:{conversation}"
 CONSOLE = "console:events"
 CONSOLE_CONVERSATION = "console:conversation:{conversation}"
+RESUBSCRIBED = {"type": "resubscribed"}
+RESUBSCRIBE_PAUSE_SECONDS = (0.1, 0.5, 1.0, 2.0)
 
 
 class Outbox:
@@ -64,6 +73,29 @@ class Outbox:
 
 
 async def _events(pubsub: PubSub) -> AsyncIterator[dict[str, Any]]:
-    async for message in pubsub.listen():
-        if message.get("type") == "message":
-            yield json.loads(message["data"])
+    while True:
+        try:
+            async for message in pubsub.listen():
+                if message.get("type") == "message":
+                    yield json.loads(message["data"])
+            return
+        except (ConnectionError, TimeoutError) as error:
+            logger.warning("subscription lost (%s); subscribing again", error)
+            await _resubscribe(pubsub)
+            yield RESUBSCRIBED
+
+
+async def _resubscribe(pubsub: PubSub) -> None:
+    """Reconnects until Redis is back; the connection's callback subscribes to the same channels again."""
+    attempt = 0
+    while True:
+        await asyncio.sleep(RESUBSCRIBE_PAUSE_SECONDS[min(attempt, len(RESUBSCRIBE_PAUSE_SECONDS) - 1)])
+        attempt += 1
+        connection = pubsub.connection
+        assert connection is not None, "only a subscribed PubSub is resubscribed"
+        try:
+            await connection.disconnect()
+            await connection.connect()
+            return
+        except (ConnectionError, TimeoutError, OSError) as error:
+            logger.info("Redis still unavailable for a subscription (attempt %d): %s", attempt, error)

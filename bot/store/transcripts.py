@@ -60,13 +60,30 @@ class TranscriptStore:
         return stored
 
     async def read(self, conversation: str, last: int = 100) -> list[Entry]:
-        """The newest ``last`` entries, oldest first."""
+        """The newest ``last`` entries, oldest first, each message once.
+
+        An append retried after Redis restarted may have been stored twice (its reply was lost,
+        not the write); the copy has the same message id and is skipped.
+        """
         raw = await self._redis.lrange(KEY.format(conversation=conversation), -last, -1)
-        return [Entry(**json.loads(item)) for item in raw]
+        return _once_each([Entry(**json.loads(item)) for item in raw])
 
     async def delete(self, conversation: str) -> None:
         """Erases the transcript (data deletion)."""
         await self._redis.delete(KEY.format(conversation=conversation))
+
+
+def _once_each(entries: list[Entry]) -> list[Entry]:
+    seen: set[str] = set()
+    unique = []
+    for entry in entries:
+        message_id = entry.meta.get("message_id")
+        if message_id in seen:
+            continue
+        if message_id:
+            seen.add(message_id)
+        unique.append(entry)
+    return unique
 
 
 def _redacted_title(button: dict[str, str]) -> dict[str, str]:

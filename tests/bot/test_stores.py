@@ -66,6 +66,14 @@ async def test_transcript_read_keeps_the_newest(redis: fakeredis.FakeAsyncRedis)
     assert [e.text for e in await store.read("web-1", last=2)] == ["m3", "m4"]
 
 
+async def test_a_message_stored_twice_by_a_retried_append_is_read_once(redis: fakeredis.FakeAsyncRedis) -> None:
+    store = TranscriptStore(redis)
+    for text, message_id in [("hi", "m1"), ("hi", "m1"), ("hello", "m2"), ("no id", None), ("no id", None)]:
+        meta = {"message_id": message_id} if message_id else {}
+        await store.append("web-1", Entry("customer", text, "web", meta=meta))
+    assert [e.text for e in await store.read("web-1")] == ["hi", "hello", "no id", "no id"]
+
+
 async def test_rate_limit_counts_per_conversation(redis: fakeredis.FakeAsyncRedis) -> None:
     limiter = RateLimiter(redis, limit=3, window=60)
     assert [await limiter.allow("web-1") for _ in range(4)] == [True, True, True, False]
@@ -76,10 +84,12 @@ async def test_an_update_is_handled_once_and_again_after_a_failure(redis: fakere
     updates = UpdateLog(redis, "telegram")
     assert await updates.claim(7)
     assert not await updates.claim(7)  # a retry while it is being handled
+    assert not await updates.handled(7)
     await updates.release(7)  # handling failed
     assert await updates.claim(7)  # so Telegram's retry is handled
     await updates.done(7)
     assert not await updates.claim(7)
+    assert await updates.handled(7)
     assert await updates.claim(8)
     assert await redis.ttl("update:telegram:7") > UpdateLog.CLAIM_SECONDS
 

@@ -25,6 +25,28 @@ TELEGRAM_SECRET = "integration-webhook-secret"
 STORE_LOGIN_SECRET = "integration-store-login-secret-0123456789"
 
 
+SESSION_SECRET = "integration-session-secret"
+
+
+def conversation_of(cookie: str | None) -> str:
+    """The conversation id a web session cookie of the stack's gateway stands for."""
+    from itsdangerous import URLSafeSerializer
+
+    assert cookie, "the customer has no session yet"
+    return str(URLSafeSerializer(SESSION_SECRET, salt="web-session").loads(cookie))
+
+
+def handoff_of(redis_url: str, conversation: str) -> dict[str, str]:
+    """The conversation's handoff record as stored (empty if it was never handed off)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        return dict(client.hgetall(f"handoff:{conversation}"))
+    finally:
+        client.connection_pool.disconnect()
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as probe:
@@ -61,6 +83,34 @@ def scratch_redis() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait()
+
+
+class RestartableRedis:
+    """A private Redis server (no persistence) that a test can kill and start again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        server = shutil.which("redis-server")
+        assert server, "redis-server is not installed; run 'make setup'"
+        self._process = subprocess.Popen(
+            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until(lambda: _accepts(self.port), 10, "redis")
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        assert self._process is not None
+        self._process.kill()
+        self._process.wait()
+        self._process = None
 
 
 def _accepts(port: int) -> bool:
@@ -108,7 +158,7 @@ class Stack:
             "SANIC_HOST": "127.0.0.1",
             "RASA_TOKEN": RASA_TOKEN,
             "RASA_URL": self.rasa_url,
-            "SESSION_SECRET": "integration-session-secret",
+            "SESSION_SECRET": SESSION_SECRET,
             "GATEWAY_PORT": str(self.gateway_port),
             "PUBLIC_URL": self.gateway_url,
             "TELEGRAM_TOKEN": TELEGRAM_TOKEN,

@@ -156,7 +156,8 @@
     socket("", function (event) {
       if (event.type === "followups") loadFollowUps();
       if (event.type === "queue" && event.event === "queued") beep();
-      if (event.type === "queue" || event.type === "callbacks" || event.type === "presence") loadQueue();
+      if (["queue", "callbacks", "presence", "resubscribed"].indexOf(event.type) >= 0) loadQueue();
+      if (event.type === "resubscribed") loadFollowUps();
     });
   }
 
@@ -318,6 +319,8 @@
       else if (event.type === "note") $("notes").appendChild(make("li", event.agent + ": " + event.text));
       else if (event.type === "queue" && event.conversation === conversationId) loadConversation();
       else if ((event.type === "undelivered" || event.type === "unreachable") && event.conversation === conversationId) loadConversation();
+      // Redis restarted: what was published meanwhile is only in the stored conversation.
+      else if (event.type === "resubscribed") loadConversation();
     });
   }
 
