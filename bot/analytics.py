@@ -42,6 +42,10 @@ class Analytics:
         else:
             await self.activity.mark(conversation, "answered")
 
+    async def bot_failed(self, conversation: str, channel: str, language: str, cause: str) -> None:
+        """The bot left a customer message unanswered (Rasa down, a time-out, an empty reply)."""
+        await self.feedback.bot_failure(Scope(conversation, channel, language, self.clock()), cause)
+
     async def handed_off(self, handoff: Handoff) -> None:
         """A chat went to the queue, with why, and what frustrated the customer if that was why."""
         await self.activity.mark(handoff.conversation, "handoff")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,10 +19,14 @@ from bot.rasa import RasaClient, RasaUnavailable
 from bot.store.identities import Identity, IdentityStore
 from bot.store.limits import RateLimiter
 from bot.surveys import Surveys
-from bot.texts import Texts
+from bot.texts import DEFAULT_LANGUAGE, Texts
+from bot.unanswered import Unanswered
 
 logger = logging.getLogger(__name__)
 BOT_MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action")
+# Replies that would start over or misread a queued customer ("hello? anyone there?"): they get
+# their place in the queue and the expected wait instead.
+QUEUE_STATUS_INSTEAD = ("utter_greet", "utter_welcome", "utter_default", "utter_did_you_mean", "utter_out_of_scope")
 
 
 class StoreUnavailable(RuntimeError):
@@ -56,6 +61,8 @@ class Conversations:
         max_chars: int,
         model_loading: Callable[[], Awaitable[bool]],
         identities: IdentityStore,
+        unanswered: Unanswered,
+        reply_deadline: float,
         clock: Callable[[], float],
     ) -> None:
         self._rasa = rasa
@@ -69,6 +76,8 @@ class Conversations:
         self._max_chars = max_chars
         self._model_loading = model_loading
         self._identities = identities
+        self._unanswered = unanswered
+        self._reply_deadline = reply_deadline
         self._clock = clock
 
     def system(self, response: str) -> dict[str, Any]:
@@ -120,7 +129,10 @@ class Conversations:
         check_in = await self._surveys.check_in_reply(message.conversation)
         if check_in is not None:
             return await self._desk.request(message.conversation, message.channel, reopened(check_in))
-        return await self._converse(message, new_session)
+        if await self._unanswered.wants_person(message.conversation, message.text):
+            return await self._unanswered.hand_over(message.conversation, message.channel)
+        queued = handoff is not None and handoff.state == "queued"
+        return await self._converse(message, new_session, queued=queued)
 
     async def greet(self, conversation: str, channel: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Lets the assistant greet a customer it knows, before they type anything.
@@ -129,7 +141,8 @@ class Conversations:
             StoreUnavailable: Redis is down; nothing was stored or sent.
         """
         try:
-            return await self._converse(Incoming(conversation, channel, GREETING, metadata=metadata), False)
+            greeting = Incoming(conversation, channel, GREETING, metadata=metadata)
+            return await self._converse(greeting, False, answer_required=False)
         except RedisError as error:
             raise StoreUnavailable(str(error)) from error
 
@@ -140,30 +153,58 @@ class Conversations:
         except RasaUnavailable as error:
             logger.warning("could not record a message to an agent in the tracker: %s", error)
 
-    async def _converse(self, message: Incoming, new_session: bool) -> list[dict[str, Any]]:
+    async def _converse(
+        self, message: Incoming, new_session: bool, queued: bool = False, answer_required: bool = True
+    ) -> list[dict[str, Any]]:
+        """Rasa's answer to the message; the apology if it has none (within the deadline, unless a model loads)."""
         conversation = message.conversation
         await self._delivery.signal(conversation, {"type": "typing", "on": True})
-        identity = await self._identities.get(conversation)
-        try:
-            metadata = {**(message.metadata or {}), "channel": message.channel}
-            if identity is not None:
-                metadata["identity"] = identity.for_rasa()
-            patient = await self._model_loading()
-            replies = await self._rasa.send(conversation, message.text, metadata, patient=patient)
-        except RasaUnavailable:
-            replies = [{"text": self._texts.get("utter_gateway_unavailable")}]
+        patient = await self._model_loading()
+        asking = asyncio.ensure_future(self._ask_rasa(message, patient))
         delivered: list[dict[str, Any]] = []
+        apologised = False
+        if answer_required and not patient:
+            done, _ = await asyncio.wait({asking}, timeout=self._reply_deadline)
+            if not done:
+                # Rasa may still answer: its late reply follows the apology.
+                delivered += await self._apologise(message, "timeout")
+                apologised = True
+        replies, failure = await asking
         if new_session:
-            language = next((str(r["language"]) for r in replies if r.get("language")), "en")
-            delivered += await self._notices.at_start(conversation, message.channel, language)
+            delivered += await self._notices.at_start(conversation, message.channel, reply_language(replies))
+        answers = []
         for reply in replies:
-            delivered += await self._act_on(conversation, message.channel, reply)
+            answers += await self._act_on(conversation, message.channel, reply, queued)
             await self._analytics.bot_replied(conversation, message.channel, reply, message.shown_text or message.text)
+        delivered += answers
+        if answers:
+            await self._unanswered.turns.answered(conversation, reply_language(replies))
+        elif answer_required and not apologised:
+            delivered += await self._apologise(message, failure or "empty")
         await self._delivery.signal(conversation, {"type": "typing", "on": False})
         return delivered
 
-    async def _act_on(self, conversation: str, channel: str, reply: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _ask_rasa(self, message: Incoming, patient: bool) -> tuple[list[dict[str, Any]], str | None]:
+        """Rasa's replies, and why there are none if it failed ("down": an error or a time-out)."""
+        metadata = {**(message.metadata or {}), "channel": message.channel}
+        identity = await self._identities.get(message.conversation)
+        if identity is not None:
+            metadata["identity"] = identity.for_rasa()
+        try:
+            return await self._rasa.send(message.conversation, message.text, metadata, patient=patient), None
+        except RasaUnavailable as error:
+            logger.warning("Rasa failed on a message of %s: %s", message.conversation, error)
+            return [], "down"
+
+    async def _apologise(self, message: Incoming, cause: str) -> list[dict[str, Any]]:
+        return await self._unanswered.apologise(message.conversation, message.channel, message.text, cause)
+
+    async def _act_on(
+        self, conversation: str, channel: str, reply: dict[str, Any], queued: bool = False
+    ) -> list[dict[str, Any]]:
         """Delivers a bot message, or carries out a request the bot sent as a custom payload."""
+        if queued and reply.get("utter_action") in QUEUE_STATUS_INSTEAD:
+            return await self._desk.still_queued(conversation, channel)
         custom = reply.get("custom") or {}
         if isinstance(custom.get("handoff"), dict):
             return await self._desk.request(conversation, channel, custom["handoff"])
@@ -221,9 +262,15 @@ class Conversations:
 
     async def _forget(self, conversation: str) -> None:
         await self._delivery.forget(conversation)
+        await self._unanswered.turns.forget(conversation)
         await self._desk.forget(conversation)
         await self._surveys.state.forget(conversation)
         await self._identities.unlink(conversation)
+
+
+def reply_language(replies: list[dict[str, Any]]) -> str:
+    """The language the bot answered in."""
+    return next((str(r["language"]) for r in replies if r.get("language")), DEFAULT_LANGUAGE)
 
 
 def reopened(check_in: dict[str, Any]) -> dict[str, Any]:

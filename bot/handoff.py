@@ -26,7 +26,14 @@ from bot.support import SupportConfig, WaitEstimate, callback_reason, estimate_w
 from bot.texts import DEFAULT_LANGUAGE, Texts
 
 logger = logging.getLogger(__name__)
-REASONS = ("customer_request", "frustration", "not_understood", "self_service_failed", "negative_feedback")
+REASONS = (
+    "customer_request",
+    "frustration",
+    "not_understood",
+    "self_service_failed",
+    "negative_feedback",
+    "bot_unavailable",
+)
 KEEP_WAITING = "/queue_wait"
 LEAVE_QUEUE = "/queue_leave"
 REQUEST_CALLBACK = "/request_callback"
@@ -99,6 +106,18 @@ class Desk:
         position = estimate.position if estimate else 1
         await self.handoffs.tell_position(conversation, position)
         message = self._text("utter_queue_keep_waiting", language, self._leave_button(language), position=position)
+        return [await self.delivery.record(conversation, channel, message)]
+
+    async def still_queued(self, conversation: str, channel: str) -> list[dict[str, Any]]:
+        """Tells a queued customer who wrote meanwhile their place and the expected wait."""
+        handoff = await self.handoffs.get(conversation)
+        estimate = await self.estimate(conversation)
+        if estimate is None:
+            return []
+        language = language_of(handoff)
+        response = "utter_queue_still_waiting" if estimate.known else "utter_queue_still_waiting_unknown"
+        values = {"position": estimate.position, "minutes": estimate.minutes}
+        message = self._text(response, language, self._leave_button(language), **values)
         return [await self.delivery.record(conversation, channel, message)]
 
     async def announce_positions(self, skip: str | None = None) -> None:

@@ -46,6 +46,7 @@ class Settings:
     support_file: Path = SUPPORT_FILE
     canned_file: Path = PROJECT_ROOT / "data" / "support" / "canned.yml"
     feedback_file: Path = PROJECT_ROOT / "data" / "support" / "feedback.yml"
+    person_requests_file: Path = PROJECT_ROOT / "data" / "support" / "person_requests.yml"
     knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
     models_dir: Path = PROJECT_ROOT / "models"
     changelog_file: Path = PROJECT_ROOT / "var" / "knowledge" / "changes.jsonl"
@@ -54,6 +55,8 @@ class Settings:
     rate_limit_messages: int = 20
     rate_limit_window_seconds: int = 60
     rasa_timeout_seconds: float = 4.0
+    # A customer whose message has no answer by then gets the technical-trouble message.
+    reply_deadline_seconds: float = 2.0
     telegram_token: Secret | None = None
     telegram_webhook_secret: Secret | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -89,6 +92,7 @@ class Settings:
             telegram_webhook_secret=webhook_secret,
             telegram_api_url=env.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
             delivery_deadline_seconds=_number(env, "DELIVERY_DEADLINE_SECONDS", 3600.0),
+            reply_deadline_seconds=_number(env, "REPLY_DEADLINE_SECONDS", 2.0),
             models_dir=Path(env.get("MODEL_DIR") or PROJECT_ROOT / "models"),
             support_file=support_file(env),
             feedback_file=Path(env.get("FEEDBACK_FILE") or PROJECT_ROOT / "data" / "support" / "feedback.yml"),

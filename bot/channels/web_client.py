@@ -48,6 +48,13 @@ class WebCustomer:
         event: dict[str, Any] = json.loads(await asyncio.wait_for(self._socket.recv(), timeout))
         return event
 
+    async def next_message(self, role: str, timeout: float = 15) -> dict[str, Any]:
+        """The next message of ``role`` the gateway pushes, skipping other events."""
+        while True:
+            event = await self.next_event(timeout)
+            if event["type"] == "message" and event["role"] == role:
+                return event
+
     async def send_raw(self, frame: str) -> None:
         """Sends a frame as is (tests of malformed input)."""
         await self._socket.send(frame)
@@ -56,6 +63,17 @@ class WebCustomer:
         """Sends a message and returns the bot messages of the turn."""
         await self._socket.send(json.dumps({"type": "message", "text": text}))
         return await self.bot_turn(timeout)
+
+    async def say_with_id(self, text: str, client_id: str, timeout: float = 15) -> list[dict[str, Any]]:
+        """Sends a message as the widget does, with its ``client_id``; returns the bot messages until its ack."""
+        await self._socket.send(json.dumps({"type": "message", "text": text, "client_id": client_id}))
+        messages: list[dict[str, Any]] = []
+        while True:
+            event = await self.next_event(timeout)
+            if event == {"type": "ack", "client_id": client_id}:
+                return messages
+            if event["type"] == "message" and event["role"] != "customer":
+                messages.append(event)
 
     async def press(self, payload: str, timeout: float = 15) -> list[dict[str, Any]]:
         """Presses a button and returns the bot messages of the turn."""

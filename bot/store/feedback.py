@@ -11,7 +11,7 @@ Counter fields in ``stats:<YYYY-MM-DD>`` are ``<metric>|<channel>|<language>|<ke
 - ``nps|…|0..10``
 - ``comment|…|<category>``
 - ``sessions|…|all``, ``contained|…|all``, ``reopened|…|all``
-- ``handoff|…|<reason>``, ``frustration|…|<signal>``
+- ``handoff|…|<reason>``, ``frustration|…|<signal>``, ``bot_failure|…|<cause>``
 
 Queue waits are kept per day in ``waits:<date>|<channel>|<language>`` lists (one
 number per handoff) for exact percentiles; the questions that were not understood
@@ -100,6 +100,10 @@ class FeedbackStore:
         await self._count(scope, "handoff", reason)
         for signal in frustration_signals:
             await self._count(scope, "frustration", signal)
+
+    async def bot_failure(self, scope: Scope, cause: str) -> None:
+        """Counts a customer message the bot left unanswered, by cause (down, timeout, empty)."""
+        await self._count(scope, "bot_failure", cause)
 
     async def frustration(self, scope: Scope, signal: str) -> None:
         """A frustration trigger the bot acknowledged."""

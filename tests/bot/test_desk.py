@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import fakeredis
-import httpx
-import pytest
 
-from bot.analytics import Analytics
-from bot.delivery import Delivery
 from bot.handoff import LEAVE_QUEUE, Desk
-from bot.rasa import RasaClient
-from bot.settings import PROJECT_ROOT, Secret
-from bot.store.activity import ActivityStore
-from bot.store.callbacks import CallbackStore
-from bot.store.deliveries import QUEUE, DeliveryQueue, Item
-from bot.store.feedback import FeedbackStore
-from bot.store.handoffs import HandoffStore
-from bot.store.notes import NoteStore
-from bot.store.outbox import Outbox
-from bot.store.presence import Presence
+from bot.store.deliveries import QUEUE, Item
 from bot.store.transcripts import TranscriptStore
-from bot.support import SupportConfig
-from bot.texts import Texts
+from tests.bot.conftest import TEXTS, Clock
 
-MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Seoul")).timestamp()
-TEXTS = Texts.load(PROJECT_ROOT / "domain.yml")
 CALLBACK = {
     "method": "phone",
     "phone": "+821012345678",
@@ -37,39 +20,6 @@ CALLBACK = {
     "window_end": "2026-11-23T16:00:00+09:00",
     "window_label": "Today 14:00–16:00",
 }
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(MONDAY_10AM)
-
-
-@pytest.fixture
-async def desk(clock: Clock, redis: fakeredis.FakeAsyncRedis) -> AsyncIterator[Desk]:
-    outbox = Outbox(redis, redis)
-    async with httpx.AsyncClient() as http:
-        yield Desk(
-            handoffs=HandoffStore(redis),
-            presence=Presence(redis, 30),
-            callbacks=CallbackStore(redis),
-            notes=NoteStore(redis),
-            delivery=Delivery(TranscriptStore(redis), outbox, DeliveryQueue(redis), clock),
-            outbox=outbox,
-            # These paths never call Rasa; an unreachable address proves it.
-            rasa=RasaClient(http, "http://127.0.0.1:9", Secret("unused"), 1),
-            texts=TEXTS,
-            config=SupportConfig.load(),
-            analytics=Analytics(ActivityStore(redis), FeedbackStore(redis), clock),
-            clock=clock,
-        )
 
 
 async def test_with_nobody_online_the_customer_is_offered_a_callback(desk: Desk) -> None:
@@ -177,3 +127,15 @@ async def test_a_telegram_customer_is_told_when_their_place_changes_and_only_the
     assert await queued_texts(redis, "tg-2") == [*told_when_queued, moved]
     [*_, notice] = await TranscriptStore(redis).read("tg-2")
     assert (notice.role, notice.text) == ("notice", moved)
+
+
+async def test_a_queued_customer_who_writes_is_told_their_place_and_wait(desk: Desk, clock: Clock) -> None:
+    await desk.request("web-a", "web", {"reason": "customer_request", "language": "en"})
+    await desk.request("web-b", "web", {"reason": "customer_request", "language": "en"})
+    [nobody_online] = await desk.still_queued("web-b", "web")
+    assert nobody_online["text"] == TEXTS.get("utter_queue_still_waiting_unknown").format(position=2)
+    assert [b["payload"] for b in nobody_online["buttons"]] == [LEAVE_QUEUE]
+    await desk.presence.beat("mina", clock())
+    [estimated] = await desk.still_queued("web-b", "web")
+    assert estimated["text"] == TEXTS.get("utter_queue_still_waiting").format(position=2, minutes=12)
+    assert await desk.still_queued("web-c", "web") == []

@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from bot.channels.web_client import WebCustomer
 from knowledge import KnowledgeBase
-from tests.integration.stack import ROOT, Stack, free_port
+from tests.integration.stack import ROOT, Stack, conversation_of, free_port, handoff_of
 
 pytestmark = pytest.mark.integration
 
@@ -154,6 +154,11 @@ def _blackhole() -> socket.socket:
     return listener
 
 
+BOT_TROUBLE = (
+    "Sorry, we're having technical trouble and I can't answer that right now. A person from our team can take "
+    'over here: choose "Talk to a person" or just ask for one. You can also try again in a few minutes.'
+)
+TALK_TO_PERSON = {"title": "Talk to a person", "payload": "/talk_to_person"}
 TROUBLE = (
     "Sorry, we're having technical trouble and I can't answer right now. Please try again in a few minutes, "
     "or reach our team at help@maru.example or 1588-0123 (Mon-Fri 09:00-18:00, Sat 10:00-14:00 KST)."
@@ -161,7 +166,9 @@ TROUBLE = (
 
 
 @pytest.mark.parametrize("rasa", ["hung", "stopped"])
-async def test_rasa_down_gives_the_trouble_message_within_five_seconds(stack: Stack, rasa: str) -> None:
+async def test_rasa_down_gives_the_trouble_message_within_two_seconds_and_a_person_on_request(
+    stack: Stack, rasa: str
+) -> None:
     hung = _blackhole()
     port = free_port()
     rasa_port = hung.getsockname()[1] if rasa == "hung" else free_port()
@@ -171,9 +178,15 @@ async def test_rasa_down_gives_the_trouble_message_within_five_seconds(stack: St
         customer = WebCustomer(f"http://127.0.0.1:{port}")
         await customer.connect()
         started = time.monotonic()
-        reply = await customer.say("where is my order", timeout=10)
-        assert time.monotonic() - started < 5
-        assert texts(reply) == [TROUBLE]
+        await customer.send_raw(json.dumps({"type": "message", "text": "where is my order"}))
+        apology = await customer.next_message(role="bot", timeout=10)
+        assert time.monotonic() - started < 2.5
+        assert (apology["text"], apology["buttons"]) == (BOT_TROUBLE, [TALK_TO_PERSON])
+        assert await customer.bot_turn(timeout=10) == []  # the typing indicator goes off, nothing else comes
+        [queued] = await customer.press("/talk_to_person", timeout=10)
+        assert "in the queue" in queued["text"]
+        handoff = handoff_of(stack.redis_url, conversation_of(customer.cookie))
+        assert (handoff["state"], handoff["reason"]) == ("queued", "bot_unavailable")
         await customer.close()
     finally:
         stack.stop("gateway-no-rasa")
