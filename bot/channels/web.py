@@ -26,6 +26,7 @@ from bot.conversation import Conversations, Incoming, StoreUnavailable
 from bot.delivery import outgoing, relay_to_socket
 from bot.identity.sessions import WebVisit, open_visit, origin_key
 from bot.request_body import json_object
+from bot.store.limits import UpdateLog
 from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry
 
@@ -34,7 +35,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 COOKIE = "maru_session"
 COOKIE_MAX_AGE = 180 * 24 * 3600
 HISTORY_LENGTH = 100
-WIDGET_LABELS = ("title", "open", "close", "placeholder", "send", "typing", "reconnecting")
+WIDGET_LABELS = ("title", "open", "close", "placeholder", "send", "typing", "reconnecting", "sending")
 
 
 def _serializer(request: Request) -> URLSafeSerializer:
@@ -164,10 +165,15 @@ async def _serve(request: Request, ws: Any, conversation: str) -> None:
     try:
         # Subscribed before the history goes out: a reply to the customer's first frame can't be missed.
         async with ctx.outbox.following(conversation) as events:
-            history = await ctx.transcripts.read(conversation, HISTORY_LENGTH)
-            follower = asyncio.create_task(relay_to_socket(ws, events))
+
+            async def history() -> dict[str, Any]:
+                entries = await ctx.transcripts.read(conversation, HISTORY_LENGTH)
+                return {"type": "history", "messages": [history_event(e) for e in entries]}
+
+            first = await history()
+            follower = asyncio.create_task(relay_to_socket(ws, events, catch_up=history))
             try:
-                await ws.send(json.dumps({"type": "history", "messages": [history_event(e) for e in history]}))
+                await ws.send(json.dumps(first))
                 await _read_frames(ctx, ws, conversation, origin)
             finally:
                 follower.cancel()
@@ -183,27 +189,56 @@ async def _read_frames(ctx: Any, ws: Any, conversation: str, origin: str) -> Non
     try:
         while True:
             raw = await ws.recv()
-            if raw is None:
+            if raw is None or not await _receive(ctx, ws, conversation, raw, origin):
                 return
-            if await ctx.identities.detached(conversation):
-                await ws.close(code=4401, reason="this device forgot the conversation; POST /web/session")
-                return
-            await _receive(ctx, ws, conversation, raw, origin)
     except ConnectionClosed:
         pass
-    except StoreUnavailable:
+
+
+async def _receive(ctx: Any, ws: Any, conversation: str, raw: str, origin: str) -> bool:
+    """Handles one frame; False once the socket was closed because this device forgot the conversation."""
+    try:
+        if await ctx.identities.detached(conversation):
+            await ws.close(code=4401, reason="this device forgot the conversation; POST /web/session")
+            return False
+        incoming = await _parse(ctx, conversation, raw, {"origin": origin})
+        if isinstance(incoming, dict):
+            await ws.send(json.dumps(incoming))
+            return True
+        await _handle_once(ctx, incoming)
+    except (StoreUnavailable, RedisError) as error:
+        # The socket stays open; the widget keeps the message unacknowledged and sends it again.
+        logger.warning("web message of %s not handled, Redis unavailable: %s", conversation, error)
         await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
+    return True
 
 
-async def _receive(ctx: Any, ws: Any, conversation: str, raw: str, origin: str) -> None:
-    incoming = await _parse(ctx, conversation, raw, {"origin": origin})
-    if isinstance(incoming, dict):
-        await ws.send(json.dumps(incoming))
+async def _handle_once(ctx: Any, incoming: Incoming) -> None:
+    """Handles a message once per ``client_id``, then acknowledges it to every socket of the conversation.
+
+    The widget sends a message again until it is acknowledged (after a reconnect, say); a copy
+    of one already handled is only acknowledged again, and one being handled is left to that turn.
+    """
+    if incoming.client_id is None:
+        await ctx.conversations.handle(incoming)
+        return
+    received = UpdateLog(ctx.redis, "web")
+    message_key = f"{incoming.conversation}:{incoming.client_id}"
+    if not await received.claim(message_key):
+        if await received.handled(message_key):
+            await _acknowledge(ctx, incoming)
         return
     try:
         await ctx.conversations.handle(incoming)
-    except StoreUnavailable:
-        await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
+    except BaseException:
+        await received.release(message_key)
+        raise
+    await received.done(message_key)
+    await _acknowledge(ctx, incoming)
+
+
+async def _acknowledge(ctx: Any, incoming: Incoming) -> None:
+    await ctx.outbox.publish(incoming.conversation, {"type": "ack", "client_id": incoming.client_id})
 
 
 async def _parse(ctx: Any, conversation: str, raw: str, metadata: dict[str, Any]) -> Incoming | dict[str, Any]:

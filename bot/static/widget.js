@@ -16,6 +16,12 @@
   var opened = false;
   var pendingNotice = null;
   var keepLog = false;
+  // Messages not yet acknowledged by the server, oldest first: kept across reconnects and reloads
+  // (sessionStorage) and sent again until acknowledged; the server handles each client_id once.
+  var PENDING_KEY = "maru-pending";
+  var RESEND_MS = 5000;
+  var pending = loadPending();
+  var socketNumber = Date.now();
 
   function make(tag, className, text) {
     var node = document.createElement(tag);
@@ -113,12 +119,22 @@
     });
   }
 
+  function loadPending() {
+    try { return JSON.parse(window.sessionStorage.getItem(PENDING_KEY)) || []; } catch (error) { return []; }
+  }
+
+  function savePending() {
+    try { window.sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending)); } catch (error) { /* memory only */ }
+  }
+
   function addMessage(message) {
     if (message.id && seen[message.id]) return;
     if (message.id) seen[message.id] = true;
     if (message.client_id && seen[message.client_id]) return;
+    if (message.client_id) seen[message.client_id] = true;
     var bubble = make("div", "maru-message maru-" + message.role);
     bubble.setAttribute("data-role", message.role);
+    if (message.client_id) bubble.setAttribute("data-client-id", message.client_id);
     if (message.role === "agent" && message.agent) bubble.appendChild(make("div", "maru-author", message.agent));
     var body = make("div", "maru-text");
     if (message.role === "customer") body.textContent = message.text;
@@ -152,9 +168,47 @@
 
   function sendFrame(frame, shownText) {
     frame.client_id = "c" + Date.now().toString(36) + Math.random().toString(36).slice(2);
-    addMessage({ role: "customer", text: shownText, id: frame.client_id });
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
-    else setStatus(labels.reconnecting);
+    pending.push({ frame: frame, shown: shownText });
+    savePending();
+    addMessage({ role: "customer", text: shownText, client_id: frame.client_id });
+    markSending(frame.client_id, true);
+    flush();
+  }
+
+  /* Sends what is unacknowledged, in order: what this socket has not carried yet, or carried a while ago. */
+  function flush() {
+    if (!socket || socket.readyState !== WebSocket.OPEN) { if (pending.length) setStatus(labels.reconnecting); return; }
+    var now = Date.now();
+    pending.forEach(function (item) {
+      if (item.socket === socketNumber && now - item.sentAt < RESEND_MS) return;
+      item.socket = socketNumber;
+      item.sentAt = now;
+      socket.send(JSON.stringify(item.frame));
+    });
+    savePending();
+  }
+
+  function acknowledged(clientId) {
+    pending = pending.filter(function (item) { return item.frame.client_id !== clientId; });
+    savePending();
+    markSending(clientId, false);
+  }
+
+  function markSending(clientId, sending) {
+    var bubble = el.log.querySelector('[data-client-id="' + clientId + '"]');
+    if (!bubble) return;
+    bubble.classList.toggle("maru-sending", sending);
+    var label = bubble.querySelector(".maru-sending-label");
+    if (sending && !label) bubble.appendChild(make("div", "maru-sending-label", labels.sending));
+    if (!sending && label) label.remove();
+  }
+
+  /* After a history frame: messages still unacknowledged stay on screen, after the stored ones. */
+  function mergePending() {
+    pending.forEach(function (item) {
+      addMessage({ role: "customer", text: item.shown, client_id: item.frame.client_id });
+      markSending(item.frame.client_id, true);
+    });
   }
 
   function setStatus(text) { el.status.textContent = text || ""; }
@@ -167,6 +221,8 @@
       if (!(keepLog && data.messages.length === 0)) { el.log.textContent = ""; seen = {}; }
       keepLog = false;
       data.messages.forEach(addMessage);
+      mergePending();
+      flush();
       if (pendingNotice) { addMessage({ role: "notice", text: pendingNotice }); pendingNotice = null; }
     } else if (data.type === "session_ended") {
       keepLog = true;
@@ -178,10 +234,13 @@
       addMessage(data);
     } else if (data.type === "queue") {
       el.queue.textContent = data.text;
+    } else if (data.type === "ack") {
+      acknowledged(data.client_id);
     }
   }
 
   function connect() {
+    socketNumber += 1;
     socket = new WebSocket(wsOrigin + "/web/socket");
     socket.addEventListener("open", function () { retryDelay = 500; setStatus(""); });
     socket.addEventListener("message", onEvent);
@@ -209,6 +268,9 @@
       })
       .catch(function () { setTimeout(start, Math.min(retryDelay *= 2, 10000)); });
   }
+
+  // A message whose acknowledgement never came (Redis was down during its turn) is sent again.
+  window.setInterval(function () { if (pending.length) flush(); }, RESEND_MS);
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -43,17 +43,21 @@ class UpdateLog:
         self._redis = redis
         self._channel = channel
 
-    def _key(self, update_id: int) -> str:
+    def _key(self, update_id: int | str) -> str:
         return f"update:{self._channel}:{update_id}"
 
-    async def claim(self, update_id: int) -> bool:
+    async def claim(self, update_id: int | str) -> bool:
         """True if this process should handle the update: nobody handled it, nor is handling it."""
         return bool(await self._redis.set(self._key(update_id), "busy", nx=True, ex=self.CLAIM_SECONDS))
 
-    async def done(self, update_id: int) -> None:
+    async def handled(self, update_id: int | str) -> bool:
+        """True if the update was handled already (not merely claimed)."""
+        return bool(await self._redis.get(self._key(update_id)) == b"done")
+
+    async def done(self, update_id: int | str) -> None:
         """The update was handled (or failed for good): a retry of it is ignored."""
         await self._redis.set(self._key(update_id), "done", ex=UPDATE_MEMORY_SECONDS)
 
-    async def release(self, update_id: int) -> None:
+    async def release(self, update_id: int | str) -> None:
         """Handling failed: the next retry of the update is handled."""
         await self._redis.delete(self._key(update_id))

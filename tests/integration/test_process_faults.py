@@ -1,0 +1,207 @@
+"""Each process of the default stack killed with SIGKILL mid-conversation: no silence, no lost message.
+
+Every customer message gets a visible answer within 5 s; a request for a person made
+during the outage is queued with its transcript; after the restart the conversation goes
+on with its slots and its place in the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from bot.channels.web_client import WebCustomer
+from bot.texts import Texts
+from tests.integration.stack import RASA_TOKEN, ROOT, Stack, conversation_of, handoff_of
+
+pytestmark = pytest.mark.integration
+TEXTS = Texts.load(ROOT / "domain.yml")
+ANSWER_WITHIN_SECONDS = 5.0
+
+
+async def timed_say(customer: WebCustomer, text: str, client_id: str | None = None) -> tuple[float, list[str]]:
+    """Sends a message; returns how long the first visible answer took and the texts of the whole turn."""
+    frame: dict[str, Any] = {"type": "message", "text": text}
+    if client_id:
+        frame["client_id"] = client_id
+    started = time.monotonic()
+    await customer.send_raw(json.dumps(frame))
+    typing, took, said = False, 0.0, list[str]()
+    while True:
+        event = await customer.next_event(timeout=15)
+        typing = event["on"] if event["type"] == "typing" else typing
+        if event["type"] == "message" and event["role"] != "customer":
+            took = took or time.monotonic() - started
+            said.append(event["text"])
+        if said and not typing:
+            return took, said
+
+
+def transcript(stack: Stack, conversation: str) -> list[tuple[str, str]]:
+    client = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+    try:
+        entries = [json.loads(raw) for raw in client.lrange(f"transcript:{conversation}", 0, -1)]
+    finally:
+        client.connection_pool.disconnect()
+    return [(entry["role"], entry["text"]) for entry in entries]
+
+
+def slots(stack: Stack, conversation: str) -> dict[str, Any]:
+    response = httpx.get(
+        f"{stack.rasa_url}/conversations/{conversation}/tracker", params={"token": RASA_TOKEN}, timeout=10
+    )
+    response.raise_for_status()
+    return dict(response.json()["slots"])
+
+
+def queue_position(stack: Stack, conversation: str) -> int | None:
+    client = redis.Redis.from_url(stack.redis_url)
+    try:
+        rank = client.zrank("handoff:queue", conversation)
+    finally:
+        client.connection_pool.disconnect()
+    return None if rank is None else int(rank) + 1
+
+
+async def order_conversation(stack: Stack) -> tuple[WebCustomer, str]:
+    """A customer in the middle of the order-status form: order number given, email asked."""
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    await customer.say("hello")
+    await customer.say("where is my order")
+    assert (await customer.say("10421"))[-1]["text"].endswith("what email address did you order with?")
+    return customer, conversation_of(customer.cookie)
+
+
+async def test_action_server_killed(stack: Stack) -> None:
+    customer, conversation = await order_conversation(stack)
+    stack.kill("actions")
+    try:
+        took, answer = await timed_say(customer, "mina.kim@example.com")
+        assert took < ANSWER_WITHIN_SECONDS
+        assert answer[0] == TEXTS.get("utter_bot_unavailable")
+        took, queued = await timed_say(customer, "a human please")
+        assert took < ANSWER_WITHIN_SECONDS
+        assert "in the queue" in queued[0]
+        assert handoff_of(stack.redis_url, conversation)["reason"] == "bot_unavailable"
+        place = queue_position(stack, conversation)
+        assert place is not None
+    finally:
+        stack.start_actions()
+    assert slots(stack, conversation)["order_number"] == "10421"
+    still = await customer.say("hello? is anyone there?")
+    assert "still in the queue" in still[0]["text"]
+    assert queue_position(stack, conversation) == place
+    said = [text for role, text in transcript(stack, conversation) if role == "customer"]
+    assert said == [
+        "hello",
+        "where is my order",
+        "10421",
+        "[email]",  # transcripts are stored redacted
+        "a human please",
+        "hello? is anyone there?",
+    ]
+    await customer.close()
+
+
+async def test_rasa_killed(stack: Stack) -> None:
+    customer, conversation = await order_conversation(stack)
+    stack.kill("rasa")
+    try:
+        took, answer = await timed_say(customer, "mina.kim@example.com")
+        assert took < ANSWER_WITHIN_SECONDS
+        assert answer[0] == TEXTS.get("utter_bot_unavailable")
+        took, queued = await timed_say(customer, "상담원이랑 얘기하고 싶어요")
+        assert took < ANSWER_WITHIN_SECONDS
+        assert "in the queue" in queued[0]
+        place = queue_position(stack, conversation)
+        assert place is not None
+    finally:
+        stack.start_rasa()
+    assert (slots(stack, conversation)["order_number"], queue_position(stack, conversation)) == ("10421", place)
+    still = await customer.say("hello? is anyone there?")
+    assert "still in the queue" in still[0]["text"]
+    said = [text for role, text in transcript(stack, conversation) if role == "customer"]
+    assert said[-3:] == ["[email]", "상담원이랑 얘기하고 싶어요", "hello? is anyone there?"]
+    await customer.close()
+
+
+async def test_redis_killed(stack: Stack) -> None:
+    customer, conversation = await order_conversation(stack)
+    before = transcript(stack, conversation)
+    stack.kill("redis")
+    try:
+        took, answer = await timed_say(customer, "mina.kim@example.com", client_id="redis-down-1")
+        assert took < ANSWER_WITHIN_SECONDS
+        assert answer == [TEXTS.get("utter_gateway_unavailable")]
+    finally:
+        stack.start_redis()
+    assert transcript(stack, conversation) == before
+    # The widget sends the unacknowledged message again once Redis is back: it is answered.
+    status = await customer.say_with_id("mina.kim@example.com", "redis-down-1")
+    assert status[0]["text"].startswith("Order #10421")
+    assert transcript(stack, conversation)[: len(before)] == before
+    await customer.close()
+
+
+async def test_gateway_killed(stack: Stack) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    await customer.say("hello")
+    await customer.say("can I speak to an agent")
+    conversation = conversation_of(customer.cookie)
+    place = queue_position(stack, conversation)
+    assert place is not None
+    before = transcript(stack, conversation)
+    stack.kill("gateway")
+    stack.start_gateway()
+    returning = WebCustomer(stack.gateway_url, customer.cookie)
+    history = await returning.connect()
+    assert [(m["role"], m["text"]) for m in history] == before
+    assert queue_position(stack, conversation) == place
+    still = await returning.say("hello? is anyone there?")
+    assert "still in the queue" in still[0]["text"]
+    await returning.close()
+
+
+async def test_after_a_redis_restart_three_new_customers_at_once_all_reach_the_queue(stack: Stack) -> None:
+    warm = WebCustomer(stack.gateway_url)  # pooled connections in every process, to go stale
+    await warm.connect()
+    await warm.say("hello")
+    await warm.close()
+    stack.kill("redis")
+    stack.start_redis()
+
+    async def ask_for_a_person() -> str:
+        customer = WebCustomer(stack.gateway_url)
+        await customer.connect()
+        await customer.say("hello")
+        turn = await customer.say("can I speak to an agent")
+        assert any("in the queue" in m["text"] for m in turn), turn
+        await customer.close()
+        return conversation_of(customer.cookie)
+
+    conversations = await asyncio.gather(*(ask_for_a_person() for _ in range(3)))
+    assert [handoff_of(stack.redis_url, c)["state"] for c in conversations] == ["queued"] * 3
+
+
+async def test_a_message_sent_again_with_its_client_id_is_answered_once(stack: Stack) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    await customer.say("hello")
+    first = await customer.say_with_id("what do you charge for postage", "postage-1")
+    assert first[0]["faq_id"] == "shipping_cost"
+    again = {"type": "message", "text": "what do you charge for postage", "client_id": "postage-1"}
+    await customer.send_raw(json.dumps(again))
+    assert await customer.next_event() == {"type": "ack", "client_id": "postage-1"}
+    with pytest.raises(asyncio.TimeoutError):
+        await customer.next_event(timeout=2)
+    said = [text for role, text in transcript(stack, conversation_of(customer.cookie)) if role == "customer"]
+    assert said == ["hello", "what do you charge for postage"]
+    await customer.close()
