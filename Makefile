@@ -11,6 +11,9 @@ setup: ## Install what is missing: .venv with pinned packages, Redis server, dem
 run: ## Set up, train if the data changed, start Redis + action server + Rasa, print the URLs
 	@scripts/run.sh
 
+status: ## With `make run` up: each process under supervisord (state, pid, uptime)
+	@source scripts/lib.sh && ensure_secrets && supervisor_env && supervisorctl -c scripts/supervisord.conf status
+
 test: ## Set up and run the whole test suite (lint, validate, conversations, pytest)
 	@scripts/test.sh
 
@@ -48,4 +51,4 @@ constraints: ## Re-pin constraints.txt from the current .venv
 	@source scripts/lib.sh && { echo "# Pinned versions of every package in .venv. Regenerate with: make constraints"; \
 	  echo "setuptools==70.3.0"; pip freeze --exclude-editable | grep -v '^setuptools=='; } > constraints.txt
 
-.PHONY: help setup run test lint train validate bench bench-nlu bench-editing calibrate-oos retrain user constraints
+.PHONY: help setup run status test lint train validate bench bench-nlu bench-editing calibrate-oos retrain user constraints

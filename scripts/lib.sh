@@ -78,19 +78,6 @@ ensure_chromium() {
 
 redis_ping() { redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 
-# Starts a local Redis with AOF persistence (appendfsync everysec) under var/redis.
-start_redis() {
-  ensure_redis_server
-  if redis_ping; then log "redis already running on port $REDIS_PORT"; return; fi
-  mkdir -p "$VAR/redis"
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$VAR/redis" \
-    --appendonly yes --appendfsync everysec --save '' \
-    --daemonize yes --pidfile "$VAR/redis/redis.pid" --logfile "$VAR/redis/redis.log"
-  wait_for "redis" redis_ping 20
-}
-
-stop_redis() { redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true; }
-
 # wait_for NAME CHECK_COMMAND SECONDS
 wait_for() {
   local name="$1" check="$2" seconds="$3" i
@@ -122,36 +109,12 @@ train_if_needed() {
   python -m scripts.train_if_needed
 }
 
+# The environment scripts/supervisord.conf reads (make run, make status).
+supervisor_env() {
+  export MARU_ROOT="$ROOT" MARU_VAR="$VAR" REDIS_AUTOSTART="${REDIS_AUTOSTART:-true}"
+}
+
 actions_ready() { curl -fs "http://127.0.0.1:$ACTIONS_PORT/health" >/dev/null 2>&1; }
 rasa_ready() { curl -fs "$RASA_URL/status?token=$RASA_TOKEN" 2>/dev/null | grep -q model_id; }
 
-start_actions() {
-  mkdir -p "$VAR/log"
-  SANIC_HOST=127.0.0.1 nohup python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" \
-    >"$VAR/log/actions.log" 2>&1 &
-  echo $! >"$VAR/actions.pid"
-  wait_for "action server" actions_ready 60
-}
-
-start_rasa() {
-  mkdir -p "$VAR/log"
-  nohup rasa run --enable-api --auth-token "$RASA_TOKEN" -i 127.0.0.1 -p "$RASA_PORT" \
-    --model "$MODEL_DIR" --endpoints "$ROOT/endpoints.yml" --credentials "$ROOT/credentials.yml" \
-    >"$VAR/log/rasa.log" 2>&1 &
-  echo $! >"$VAR/rasa.pid"
-  wait_for "rasa server" rasa_ready 180
-}
-
 gateway_ready() { curl -fs "http://$GATEWAY_HOST:$GATEWAY_PORT/health" >/dev/null 2>&1; }
-
-start_gateway() {
-  mkdir -p "$VAR/log"
-  nohup python -m bot >"$VAR/log/gateway.log" 2>&1 &
-  echo $! >"$VAR/gateway.pid"
-  wait_for "gateway" gateway_ready 30
-}
-
-stop_pidfile() {
-  local file="$1"
-  if [ -f "$file" ]; then kill "$(cat "$file")" 2>/dev/null || true; rm -f "$file"; fi
-}

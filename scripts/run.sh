@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Sets everything up and starts Redis, the action server and the Rasa server.
-# Ctrl-C stops the processes it started; Redis keeps its data in var/redis.
+# Sets everything up, then starts Redis, the action server, Rasa and the gateway under
+# supervisord (scripts/supervisord.conf), which starts again any process that dies.
+# Ctrl-C stops them all; Redis keeps its data in var/redis.
 source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
 ensure_secrets
-start_redis
+ensure_redis_server
 train_if_needed
 
-cleanup() { stop_pidfile "$VAR/gateway.pid"; stop_pidfile "$VAR/rasa.pid"; stop_pidfile "$VAR/actions.pid"; }
+supervisor_env
+if redis_ping; then
+  log "using the Redis already running on port $REDIS_PORT (not supervised; stop it to have it supervised)"
+  REDIS_AUTOSTART=false
+fi
+mkdir -p "$VAR/log" "$VAR/redis"
+log "starting Redis, the action server, Rasa (about 30 s) and the gateway under supervisord"
+supervisord -c "$ROOT/scripts/supervisord.conf" &
+supervisor=$!
+cleanup() { kill -TERM "$supervisor" 2>/dev/null || true; wait "$supervisor" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
-log "starting the action server"
-start_actions
-log "starting the Rasa server (about 30 s)"
-start_rasa
-log "starting the gateway"
-start_gateway
+wait_for "redis" redis_ping 20
+wait_for "action server" actions_ready 60
+wait_for "rasa server" rasa_ready 180
+wait_for "gateway" gateway_ready 30
 
 if [ -z "${TELEGRAM_TOKEN:-}" ]; then telegram_mode="off (set TELEGRAM_TOKEN to enable)"
 elif [ -n "${PUBLIC_URL:-}" ]; then telegram_mode="webhook at $PUBLIC_URL/telegram/webhook"
@@ -33,7 +41,8 @@ cat <<MSG
     Action server (loopback):                             http://127.0.0.1:$ACTIONS_PORT
     Redis (AOF in var/redis):                             $REDIS_URL
   Talk to Rasa directly:  curl -s $RASA_URL/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
+  supervisord starts again any process that dies; see them with:  make status
   Logs in var/log/. Press Ctrl-C to stop.
 
 MSG
-wait
+wait "$supervisor"

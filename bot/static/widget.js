@@ -225,6 +225,10 @@
       flush();
       if (pendingNotice) { addMessage({ role: "notice", text: pendingNotice }); pendingNotice = null; }
     } else if (data.type === "session_ended") {
+      // Frames are handled in order, so the message that ended the session is the oldest one this
+      // socket carried; its acknowledgement goes to the old conversation, so it never comes.
+      var ending = pending.filter(function (item) { return item.socket === socketNumber; })[0];
+      if (ending) acknowledged(ending.frame.client_id);
       keepLog = true;
       socket.close();
     } else if (data.type === "typing") {

@@ -26,7 +26,12 @@ def server() -> Iterator[RestartableRedis]:
 def restart_later(server: RestartableRedis, seconds: float) -> threading.Thread:
     """Kills the server now and starts it again after ``seconds``, in the background."""
     server.kill()
-    thread = threading.Thread(target=lambda: (threading.Event().wait(seconds), server.start()))
+
+    def start_after_a_pause() -> None:
+        threading.Event().wait(seconds)
+        server.start()
+
+    thread = threading.Thread(target=start_after_a_pause)
     thread.start()
     return thread
 
