@@ -47,6 +47,20 @@ def handoff_of(redis_url: str, conversation: str) -> dict[str, str]:
         client.connection_pool.disconnect()
 
 
+def transcript_of(redis_url: str, conversation: str) -> list[tuple[str, str]]:
+    """The conversation's stored transcript as (role, text) pairs, oldest first."""
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        entries = [json.loads(raw) for raw in client.lrange(f"transcript:{conversation}", 0, -1)]
+    finally:
+        client.connection_pool.disconnect()
+    return [(entry["role"], entry["text"]) for entry in entries]
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as probe:

@@ -18,7 +18,7 @@ import redis
 
 from bot.channels.web_client import WebCustomer
 from bot.texts import Texts
-from tests.integration.stack import RASA_TOKEN, ROOT, Stack, conversation_of, handoff_of
+from tests.integration.stack import RASA_TOKEN, ROOT, Stack, conversation_of, handoff_of, transcript_of
 
 pytestmark = pytest.mark.integration
 TEXTS = Texts.load(ROOT / "domain.yml")
@@ -44,12 +44,7 @@ async def timed_say(customer: WebCustomer, text: str, client_id: str | None = No
 
 
 def transcript(stack: Stack, conversation: str) -> list[tuple[str, str]]:
-    client = redis.Redis.from_url(stack.redis_url, decode_responses=True)
-    try:
-        entries = [json.loads(raw) for raw in client.lrange(f"transcript:{conversation}", 0, -1)]
-    finally:
-        client.connection_pool.disconnect()
-    return [(entry["role"], entry["text"]) for entry in entries]
+    return transcript_of(stack.redis_url, conversation)
 
 
 def slots(stack: Stack, conversation: str) -> dict[str, Any]:
@@ -79,56 +74,34 @@ async def order_conversation(stack: Stack) -> tuple[WebCustomer, str]:
     return customer, conversation_of(customer.cookie)
 
 
-async def test_action_server_killed(stack: Stack) -> None:
+def restart(stack: Stack, process: str) -> None:
+    {"actions": stack.start_actions, "rasa": stack.start_rasa}[process]()
+
+
+@pytest.mark.parametrize(
+    ("process", "request_for_a_person"), [("actions", "a human please"), ("rasa", "상담원이랑 얘기하고 싶어요")]
+)
+async def test_the_bot_killed(stack: Stack, process: str, request_for_a_person: str) -> None:
     customer, conversation = await order_conversation(stack)
-    stack.kill("actions")
+    stack.kill(process)
     try:
         took, answer = await timed_say(customer, "mina.kim@example.com")
         assert took < ANSWER_WITHIN_SECONDS
         assert answer[0] == TEXTS.get("utter_bot_unavailable")
-        took, queued = await timed_say(customer, "a human please")
+        took, queued = await timed_say(customer, request_for_a_person)
         assert took < ANSWER_WITHIN_SECONDS
         assert "in the queue" in queued[0]
         assert handoff_of(stack.redis_url, conversation)["reason"] == "bot_unavailable"
         place = queue_position(stack, conversation)
         assert place is not None
     finally:
-        stack.start_actions()
-    assert slots(stack, conversation)["order_number"] == "10421"
-    still = await customer.say("hello? is anyone there?")
-    assert "still in the queue" in still[0]["text"]
-    assert queue_position(stack, conversation) == place
-    said = [text for role, text in transcript(stack, conversation) if role == "customer"]
-    assert said == [
-        "hello",
-        "where is my order",
-        "10421",
-        "[email]",  # transcripts are stored redacted
-        "a human please",
-        "hello? is anyone there?",
-    ]
-    await customer.close()
-
-
-async def test_rasa_killed(stack: Stack) -> None:
-    customer, conversation = await order_conversation(stack)
-    stack.kill("rasa")
-    try:
-        took, answer = await timed_say(customer, "mina.kim@example.com")
-        assert took < ANSWER_WITHIN_SECONDS
-        assert answer[0] == TEXTS.get("utter_bot_unavailable")
-        took, queued = await timed_say(customer, "상담원이랑 얘기하고 싶어요")
-        assert took < ANSWER_WITHIN_SECONDS
-        assert "in the queue" in queued[0]
-        place = queue_position(stack, conversation)
-        assert place is not None
-    finally:
-        stack.start_rasa()
+        restart(stack, process)
     assert (slots(stack, conversation)["order_number"], queue_position(stack, conversation)) == ("10421", place)
     still = await customer.say("hello? is anyone there?")
     assert "still in the queue" in still[0]["text"]
     said = [text for role, text in transcript(stack, conversation) if role == "customer"]
-    assert said[-3:] == ["[email]", "상담원이랑 얘기하고 싶어요", "hello? is anyone there?"]
+    # Transcripts are stored redacted: the email is "[email]".
+    assert said == ["hello", "where is my order", "10421", "[email]", request_for_a_person, "hello? is anyone there?"]
     await customer.close()
 
 

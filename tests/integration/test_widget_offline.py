@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import redis
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from knowledge import KnowledgeBase
 from tests.integration.conftest import CHROMIUM, CHROMIUM_FLAGS
-from tests.integration.stack import ROOT, Stack, conversation_of, free_port
+from tests.integration.stack import ROOT, Stack, conversation_of, free_port, transcript_of
 from tests.integration.test_widget_browser import send
 
 pytestmark = pytest.mark.integration
@@ -66,12 +64,7 @@ def answer_of(faq_id: str) -> str:
 
 def transcript(stack: Stack, page: Page) -> list[tuple[str, str]]:
     cookie = next(c["value"] for c in page.context.cookies() if c["name"] == "maru_session")
-    client = redis.Redis.from_url(stack.redis_url, decode_responses=True)
-    try:
-        entries = [json.loads(raw) for raw in client.lrange(f"transcript:{conversation_of(cookie)}", 0, -1)]
-    finally:
-        client.connection_pool.disconnect()
-    return [(entry["role"], entry["text"]) for entry in entries]
+    return transcript_of(stack.redis_url, conversation_of(cookie))
 
 
 def customer_messages(stack: Stack, page: Page) -> list[str]:
