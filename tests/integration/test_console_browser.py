@@ -51,7 +51,7 @@ def test_agent_takes_over_from_the_bot_and_hands_back(stack: Stack, browser: Bro
     expect(customer.locator(".maru-bot").last).to_contain_text("You're number 1 in the queue", timeout=15_000)
 
     row = agent.locator("#queued tbody tr").first
-    expect(row).to_contain_text("customer_request", timeout=2_000)
+    expect(row).to_contain_text("customer request", timeout=2_000)
     expect(agent).to_have_title("(1) Queue · Maru console")
     row.get_by_role("button", name="Claim").click()
     expect(agent.locator("#summary")).to_contain_text("can I speak to an agent", timeout=10_000)

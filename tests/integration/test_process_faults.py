@@ -18,9 +18,12 @@ import redis
 
 from bot.channels.web_client import WebCustomer
 from bot.texts import Texts
-from tests.integration.stack import RASA_TOKEN, ROOT, Stack, conversation_of, handoff_of, transcript_of
+from tests.integration.stack import RASA_TOKEN, ROOT, Stack, conversation_of, handoff_of, transcript_of, wait_until
+from tests.integration.telegram_double import BotApiDouble
+from tests.integration.test_telegram_channel import button_update, post, text_update
 
 pytestmark = pytest.mark.integration
+_updates = iter(range(400_000, 409_999))
 TEXTS = Texts.load(ROOT / "domain.yml")
 ANSWER_WITHIN_SECONDS = 5.0
 
@@ -72,6 +75,27 @@ async def order_conversation(stack: Stack) -> tuple[WebCustomer, str]:
     await customer.say("where is my order")
     assert (await customer.say("10421"))[-1]["text"].endswith("what email address did you order with?")
     return customer, conversation_of(customer.cookie)
+
+
+def test_a_telegram_customer_reaches_a_person_while_the_bot_is_down(stack: Stack, telegram: BotApiDouble) -> None:
+    stack.kill("actions")
+    try:
+        post(stack, text_update(4501, "where is my order", update_id=next(_updates)))
+        wait_until(lambda: apology_to(telegram, 4501) is not None, 10, "the apology on Telegram")
+        apology = apology_to(telegram, 4501)
+        assert apology is not None
+        [[button]] = apology["reply_markup"]["inline_keyboard"]
+        assert button["text"] == "Talk to a person"
+        post(stack, button_update(4501, button["callback_data"], "cb-4501", update_id=next(_updates)))
+        wait_until(lambda: "in the queue" in telegram.sent(chat_id=4501)[-1]["text"], 10, "the queue place")
+        assert handoff_of(stack.redis_url, "tg-4501")["reason"] == "bot_unavailable"
+    finally:
+        stack.start_actions()
+
+
+def apology_to(telegram: BotApiDouble, chat_id: int) -> dict[str, Any] | None:
+    """The bot's technical-trouble message in the chat, if it was sent."""
+    return next((m for m in telegram.sent(chat_id=chat_id) if "technical trouble" in m["text"]), None)
 
 
 def restart(stack: Stack, process: str) -> None:

@@ -30,6 +30,25 @@ def text_update(user_id: int, text: str, update_id: int | None = None) -> dict[s
     }
 
 
+def button_update(user_id: int, data: str, query_id: str, update_id: int | None = None) -> dict[str, Any]:
+    """A press of an inline button (its callback data) on message 77 of the chat."""
+    return {
+        "update_id": update_id or next(_next_update),
+        "callback_query": {
+            "id": query_id,
+            "from": {"id": user_id, "is_bot": False, "first_name": "Hana"},
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": 77,
+                "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private"},
+                "text": "q",
+            },
+        },
+    }
+
+
 def post(stack: Stack, update: dict[str, Any], secret: str | None = TELEGRAM_SECRET) -> httpx.Response:
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     return httpx.post(f"{stack.gateway_url}/telegram/webhook", json=update, headers=headers, timeout=20)
@@ -63,21 +82,7 @@ def test_inline_button_press_is_acknowledged_and_sent_as_payload(stack: Stack, t
     question = replies_to(telegram, 502, 2)[-1]
     keyboard = question["reply_markup"]["inline_keyboard"]
     assert [row[0]["text"] for row in keyboard] == ["Yes, delete my data", "No, keep it"]
-    press = {
-        "update_id": next(_next_update),
-        "callback_query": {
-            "id": "cb-1",
-            "from": {"id": 502, "is_bot": False, "first_name": "Hana"},
-            "chat_instance": "ci",
-            "data": keyboard[1][0]["callback_data"],
-            "message": {
-                "message_id": 77,
-                "date": int(time.time()),
-                "chat": {"id": 502, "type": "private"},
-                "text": "q",
-            },
-        },
-    }
+    press = button_update(502, keyboard[1][0]["callback_data"], "cb-1")
     assert post(stack, press).status_code == 200
     assert replies_to(telegram, 502, 3)[-1]["text"] == "OK, I haven't deleted anything."
     assert [c["callback_query_id"] for c in telegram.sent("answerCallbackQuery")].count("cb-1") == 1

@@ -29,6 +29,8 @@
   }
 
   function minutes(seconds) { return Math.max(0, Math.round(seconds / 60)) + " min"; }
+  // "bot_unavailable" reads "bot unavailable": the bot could not answer and the customer asked for a person.
+  function reasonLabel(reason) { return String(reason || "").replace(/_/g, " "); }
 
   function socket(query, onEvent) {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -79,7 +81,7 @@
       var who = cell(row, h.conversation + " (" + h.channel + ") ");
       who.appendChild(identityBadge(h.identity, (h.context || {}).customer));
       if (h.priority) who.appendChild(make("span", " priority", "priority"));
-      cell(row, h.reason); cell(row, minutes(h.waiting_seconds)); cell(row, firstAsk(h));
+      cell(row, reasonLabel(h.reason)); cell(row, minutes(h.waiting_seconds)); cell(row, firstAsk(h));
       cell(row, "").appendChild(button("Claim", function () { claim(h.conversation); }));
       body.appendChild(row);
     });
@@ -88,7 +90,7 @@
     var assigned = $("assigned").querySelector("tbody"); assigned.textContent = "";
     data.assigned.forEach(function (h) {
       var row = make("tr");
-      cell(row, h.conversation); cell(row, h.agent); cell(row, h.reason);
+      cell(row, h.conversation); cell(row, h.agent); cell(row, reasonLabel(h.reason));
       var open = make("a", "Open"); open.href = "/console/conversations/" + encodeURIComponent(h.conversation);
       cell(row, "").appendChild(open);
       assigned.appendChild(row);
@@ -230,7 +232,7 @@
     if (!handoff) { box.appendChild(make("p", "The bot has this conversation.")); return; }
     var context = handoff.context || {};
     var summary = context.summary || {};
-    box.appendChild(make("h2", "Handed off: " + handoff.reason + (handoff.priority ? " (priority)" : "") +
+    box.appendChild(make("h2", "Handed off: " + reasonLabel(handoff.reason) + (handoff.priority ? " (priority)" : "") +
       (handoff.agent ? " · with " + handoff.agent : " · waiting")));
     if (context.interrupted_flow) box.appendChild(make("p", "Interrupted: " + context.interrupted_flow));
     box.appendChild(list("Customer asked", summary.customer_said || []));
