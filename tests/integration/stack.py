@@ -99,34 +99,6 @@ def scratch_redis() -> Iterator[str]:
         process.wait()
 
 
-class RestartableRedis:
-    """A private Redis server (no persistence) that a test can kill and start again on the same port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self._process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        server = shutil.which("redis-server")
-        assert server, "redis-server is not installed; run 'make setup'"
-        self._process = subprocess.Popen(
-            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_until(lambda: _accepts(self.port), 10, "redis")
-
-    def kill(self) -> None:
-        """SIGKILL, as a crash would."""
-        assert self._process is not None
-        self._process.kill()
-        self._process.wait()
-        self._process = None
-
-
 def _accepts(port: int) -> bool:
     with socket.create_connection(("127.0.0.1", port), timeout=1):
         return True

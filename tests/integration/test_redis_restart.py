@@ -9,21 +9,21 @@ from collections.abc import Iterator
 import pytest
 
 from bot.store.outbox import RESUBSCRIBED, Outbox
+from scripts.local_redis import LocalRedis
 from support.redis_connection import async_client, sync_client
-from tests.integration.stack import RestartableRedis
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def server() -> Iterator[RestartableRedis]:
-    redis = RestartableRedis()
+def server() -> Iterator[LocalRedis]:
+    redis = LocalRedis()
     redis.start()
     yield redis
     redis.kill()
 
 
-def restart_later(server: RestartableRedis, seconds: float) -> threading.Thread:
+def restart_later(server: LocalRedis, seconds: float) -> threading.Thread:
     """Kills the server now and starts it again after ``seconds``, in the background."""
     server.kill()
 
@@ -37,7 +37,7 @@ def restart_later(server: RestartableRedis, seconds: float) -> threading.Thread:
 
 
 async def test_a_pooled_connection_to_a_restarted_server_is_replaced_without_an_error(
-    server: RestartableRedis,
+    server: LocalRedis,
 ) -> None:
     client = async_client(server.url, socket_timeout=3, socket_connect_timeout=2)
     try:
@@ -49,7 +49,7 @@ async def test_a_pooled_connection_to_a_restarted_server_is_replaced_without_an_
         await client.close(close_connection_pool=True)
 
 
-async def test_a_command_sent_while_redis_restarts_waits_for_it(server: RestartableRedis) -> None:
+async def test_a_command_sent_while_redis_restarts_waits_for_it(server: LocalRedis) -> None:
     client = async_client(server.url, socket_timeout=3, socket_connect_timeout=2)
     try:
         await client.ping()
@@ -60,7 +60,7 @@ async def test_a_command_sent_while_redis_restarts_waits_for_it(server: Restarta
         await client.close(close_connection_pool=True)
 
 
-def test_rasas_stores_ride_out_a_restart_too(server: RestartableRedis) -> None:
+def test_rasas_stores_ride_out_a_restart_too(server: LocalRedis) -> None:
     client = sync_client(host="127.0.0.1", port=server.port, db=0, decode_responses=True)
     try:
         client.set("tracker:web-a", "{}")
@@ -73,7 +73,7 @@ def test_rasas_stores_ride_out_a_restart_too(server: RestartableRedis) -> None:
         client.connection_pool.disconnect()
 
 
-async def test_a_subscription_subscribes_again_and_says_so(server: RestartableRedis) -> None:
+async def test_a_subscription_subscribes_again_and_says_so(server: LocalRedis) -> None:
     publisher = async_client(server.url, socket_timeout=3, socket_connect_timeout=2)
     subscriber = async_client(server.url, socket_connect_timeout=2)
     outbox = Outbox(publisher, subscriber)
