@@ -163,13 +163,16 @@ class Conversations:
         asking = asyncio.ensure_future(self._ask_rasa(message, patient))
         delivered: list[dict[str, Any]] = []
         apologised = False
-        if answer_required and not patient:
-            done, _ = await asyncio.wait({asking}, timeout=self._reply_deadline)
-            if not done:
-                # Rasa may still answer: its late reply follows the apology.
-                delivered += await self._apologise(message, "timeout")
-                apologised = True
-        replies, failure = await asking
+        try:
+            if answer_required and not patient:
+                done, _ = await asyncio.wait({asking}, timeout=self._reply_deadline)
+                if not done:
+                    # Rasa may still answer: its late reply follows the apology.
+                    delivered += await self._apologise(message, "timeout")
+                    apologised = True
+            replies, failure = await asking
+        finally:
+            asking.cancel()  # a no-op once it finished; else the turn itself failed or was cancelled
         if new_session:
             delivered += await self._notices.at_start(conversation, message.channel, reply_language(replies))
         answers = []
