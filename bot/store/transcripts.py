@@ -1,9 +1,10 @@
 """Every customer, bot and agent message per conversation, with time and channel.
 
 Every message is redacted before storage, whoever wrote it (customer, bot, agent or a
-gateway notice): card numbers, emails and phone numbers become [card], [email] and
-[phone], in the text and in button titles. The store's own public phone numbers and
-emails stay readable (``data/support/public_contacts.yml``, see ``bot.redaction``).
+gateway notice): card numbers, emails, phone numbers and Korean identifiers become [card],
+[email], [phone], [rrn], [business_no] and [account], in the text and in button titles.
+The store's own public phone numbers and emails stay readable
+(``data/support/public_contacts.yml``, see ``bot.redaction``).
 Button payloads are kept as sent: the web channel checks a pressed button against them.
 The phone number or email a customer leaves for a callback stays in full in the
 callback record (``bot.store.callbacks``), which only agents see.

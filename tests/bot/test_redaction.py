@@ -31,6 +31,36 @@ def test_redact(text: str, expected: str) -> None:
     assert redact(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Resident registration numbers: the hyphenated form on its date alone (no check digit since 2020).
+        ("주민번호 900101-1234567 입니다", "주민번호 [rrn] 입니다"),
+        ("제 주민등록번호는 9001011234568이에요", "제 주민등록번호는 [rrn]이에요"),  # check digit 8 holds
+        ("9001011234569", "9001011234569"),  # no hyphen and a wrong check digit: not one
+        ("871340-1234567", "871340-1234567"),  # month 13: not a date
+        ("950230-2123457", "950230-2123457"),  # 30 February
+        ("000229-3123456", "[rrn]"),  # 29 February 2000, born in the 2000s
+        # Business registration numbers with their check digit.
+        ("사업자등록번호 123-45-67891 입니다", "사업자등록번호 [business_no] 입니다"),
+        ("123-45-67890", "123-45-67890"),
+        # Account numbers after a bank's name, with an account word next to them.
+        ("국민은행 123456-01-123456 으로 보내주세요", "국민은행 [account] 으로 보내주세요"),
+        ("환불은 신한 110-123-456789 계좌로요", "환불은 신한 [account] 계좌로요"),
+        ("카카오뱅크 3333011234567", "카카오뱅크 [account]"),
+        ("refund to KB bank account 123-456-789012", "refund to KB bank account [account]"),
+        ("우리 택배 601234567890 언제 와요", "우리 택배 601234567890 언제 와요"),  # "our parcel": a tracking number
+        ("주문 10421번 배송 언제 와요?", "주문 10421번 배송 언제 와요?"),
+        # Korean phone numbers in every common form.
+        ("제 번호는 010-9876-5432이에요", "제 번호는 [phone]이에요"),
+        ("01098765432로 연락주세요", "[phone]로 연락주세요"),
+        ("+82 10-9876-5432", "[phone]"),
+    ],
+)
+def test_korean_personal_numbers_are_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
 def test_the_allow_list_comes_from_the_support_data() -> None:
     assert allowed() == AllowList(
         phones=frozenset({"+8215880123", "+821012345678", "+8221234567", "+14155550123"}),
