@@ -173,15 +173,16 @@ class Conversations:
             replies, failure = await asking
         finally:
             asking.cancel()  # a no-op once it finished; else the turn itself failed or was cancelled
+        language = reply_language(replies)
         if new_session:
-            delivered += await self._notices.at_start(conversation, message.channel, reply_language(replies))
+            delivered += await self._notices.at_start(conversation, message.channel, language)
         answers = []
         for reply in replies:
             answers += await self._act_on(conversation, message.channel, reply, queued)
             await self._analytics.bot_replied(conversation, message.channel, reply, message.shown_text or message.text)
         delivered += answers
         if answers:
-            await self._unanswered.turns.answered(conversation, reply_language(replies))
+            await self._unanswered.turns.answered(conversation, language)
         elif answer_required and not apologised:
             delivered += await self._apologise(message, failure or "empty")
         await self._delivery.signal(conversation, {"type": "typing", "on": False})

@@ -73,12 +73,14 @@ class Unanswered:
         await self.turns.failed(conversation, self.clock())
         await self.analytics.bot_failed(conversation, channel, language, cause)
         if self.requests.asks_for_person(text):
-            return await self.hand_over(conversation, channel)
+            return await self._queue(conversation, channel, language)
         button = {"title": self.texts.get("utter_button_talk_to_person", language), "payload": TALK_TO_PERSON}
         message = outgoing("bot", self.texts.get("utter_bot_unavailable", language), [button])
         return [await self.delivery.record(conversation, channel, message)]
 
     async def hand_over(self, conversation: str, channel: str) -> list[dict[str, Any]]:
         """Queues the chat for a person, marked as one the bot could not serve."""
-        language = await self.turns.language(conversation)
+        return await self._queue(conversation, channel, await self.turns.language(conversation))
+
+    async def _queue(self, conversation: str, channel: str, language: str) -> list[dict[str, Any]]:
         return await self.desk.request(conversation, channel, {"reason": BOT_UNAVAILABLE, "language": language})

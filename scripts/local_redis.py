@@ -48,3 +48,10 @@ class LocalRedis:
         self._process.kill()
         self._process.wait()
         self._process = None
+
+    def stop(self) -> None:
+        """SIGTERM, the way an operator stops it."""
+        assert self._process is not None
+        self._process.terminate()
+        self._process.wait()
+        self._process = None

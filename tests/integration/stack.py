@@ -16,6 +16,8 @@ from typing import BinaryIO
 
 import httpx
 
+from scripts.local_redis import LocalRedis
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("MODEL_DIR", ROOT / "models")) / "maru.tar.gz"
 RASA_TOKEN = "integration-test-token"
@@ -84,19 +86,12 @@ def wait_until(ready: Callable[[], bool], seconds: float, what: str) -> None:
 @contextmanager
 def scratch_redis() -> Iterator[str]:
     """A private, empty Redis server on a free port (no persistence) for as long as the block runs."""
-    server = shutil.which("redis-server")
-    assert server, "redis-server is not installed; run 'make setup'"
-    port = free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
+    server = LocalRedis()
+    server.start()
     try:
-        wait_until(lambda: _accepts(port), 10, "redis")
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        process.terminate()
-        process.wait()
+        server.stop()
 
 
 def _accepts(port: int) -> bool:

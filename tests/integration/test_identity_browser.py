@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from itsdangerous import URLSafeSerializer
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from bot.channels.web_client import WebCustomer
 from bot.identity.tokens import sign_customer_token
 from bot.texts import Texts
-from tests.integration.stack import ROOT, STORE_LOGIN_SECRET, Stack
+from tests.integration.stack import ROOT, STORE_LOGIN_SECRET, Stack, conversation_of
 from tests.integration.test_console_browser import PASSWORD, log_in, log_out
 from tests.integration.test_widget_browser import send
 from tests.mailbox import LocalMailbox
@@ -54,11 +53,6 @@ T = TypeVar("T")
 
 def code_from(mail: Any) -> str:
     return str(mail["Subject"]).rsplit(" ", 1)[-1]
-
-
-def conversation_of(stack: Stack, cookie: str) -> str:
-    """The conversation a signed maru_session cookie names."""
-    return str(URLSafeSerializer(stack.env()["SESSION_SECRET"], salt="web-session").loads(cookie))
 
 
 def session_cookie(context: BrowserContext) -> str:
@@ -222,7 +216,7 @@ def test_the_console_shows_how_each_customer_was_proven(
         expect(mina.locator(".maru-bot").last.locator(".maru-button")).to_have_text(MINAS_ORDERS)
         send(mina, "I want to talk to a person")
         expect(mina.locator(".maru-bot .maru-text").last).to_contain_text("You're number ", timeout=15_000)
-        signed_in = conversation_of(stack, session_cookie(shop))
+        signed_in = conversation_of(session_cookie(shop))
         waiting.append(signed_in)
 
         # Hana, proven with the one-time code sent to her email.
@@ -236,13 +230,13 @@ def test_the_console_shows_how_each_customer_was_proven(
             TEXTS.get("utter_ask_order_number_known"),
         ]
         assert protocol_customers.say(hana, "I want to talk to a person")[-1].startswith("You're number ")
-        by_code = conversation_of(stack, hana.cookie or "")
+        by_code = conversation_of(hana.cookie or "")
         waiting.append(by_code)
 
         # Somebody who never said who they are.
         stranger = protocol_customers.connect()
         assert protocol_customers.say(stranger, "I want to talk to a person")[-1].startswith("You're number ")
-        anonymous = conversation_of(stack, stranger.cookie or "")
+        anonymous = conversation_of(stranger.cookie or "")
         waiting.append(anonymous)
 
         expected = {
@@ -310,7 +304,7 @@ def test_forget_me_on_this_device_in_the_browser(
     expect(log.get_by_text(forgotten)).to_be_visible()
     new_cookie = session_cookie(context)
     assert new_cookie != proven_cookie
-    assert conversation_of(stack, new_cookie) != conversation_of(stack, proven_cookie)
+    assert conversation_of(new_cookie) != conversation_of(proven_cookie)
     page.screenshot(path=str(tmp_path / "forgotten.png"))
 
     send(page, "where is my order")
