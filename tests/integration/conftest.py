@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import redis
 from playwright.sync_api import Browser, sync_playwright
 
+from bot.store.handoffs import HandoffStore
+from support.redis_connection import async_client
 from tests.integration.stack import Stack, running_stack
 from tests.integration.telegram_double import BotApiDouble
 from tests.mailbox import LocalMailbox
@@ -65,3 +68,17 @@ def redis_client(stack: Stack) -> Iterator[redis.Redis]:
         client.delete(key)
     # redis-py 4's close() keeps the pool's sockets open; disconnect them.
     client.connection_pool.disconnect()
+
+
+@pytest.fixture
+async def queue_left_as_found(stack: Stack) -> AsyncIterator[None]:
+    """Chats a test queued leave the queue afterwards, so later tests' queue places start where they expect."""
+    # The project's client: the test may have restarted Redis under it.
+    client = async_client(stack.redis_url)
+    handoffs = HandoffStore(client)
+    before = {handoff.conversation for handoff in await handoffs.queued()}
+    yield
+    for handoff in await handoffs.queued():
+        if handoff.conversation not in before:
+            await handoffs.close(handoff.conversation, time.time())
+    await client.close(close_connection_pool=True)

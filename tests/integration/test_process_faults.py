@@ -12,17 +12,17 @@ import json
 import time
 from typing import Any
 
-import httpx
 import pytest
 import redis
 
 from bot.channels.web_client import WebCustomer
 from bot.texts import Texts
-from tests.integration.stack import RASA_TOKEN, ROOT, Stack, conversation_of, handoff_of, transcript_of, wait_until
+from tests.integration.stack import ROOT, Stack, conversation_of, handoff_of, transcript_of, wait_until
 from tests.integration.telegram_double import BotApiDouble
+from tests.integration.test_conversation import tracker
 from tests.integration.test_telegram_channel import button_update, post, text_update
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("queue_left_as_found")]
 _updates = iter(range(400_000, 409_999))
 TEXTS = Texts.load(ROOT / "domain.yml")
 ANSWER_WITHIN_SECONDS = 5.0
@@ -48,14 +48,6 @@ async def timed_say(customer: WebCustomer, text: str, client_id: str | None = No
 
 def transcript(stack: Stack, conversation: str) -> list[tuple[str, str]]:
     return transcript_of(stack.redis_url, conversation)
-
-
-def slots(stack: Stack, conversation: str) -> dict[str, Any]:
-    response = httpx.get(
-        f"{stack.rasa_url}/conversations/{conversation}/tracker", params={"token": RASA_TOKEN}, timeout=10
-    )
-    response.raise_for_status()
-    return dict(response.json()["slots"])
 
 
 def queue_position(stack: Stack, conversation: str) -> int | None:
@@ -120,7 +112,10 @@ async def test_the_bot_killed(stack: Stack, process: str, request_for_a_person: 
         assert place is not None
     finally:
         restart(stack, process)
-    assert (slots(stack, conversation)["order_number"], queue_position(stack, conversation)) == ("10421", place)
+    assert (tracker(stack, conversation)["slots"]["order_number"], queue_position(stack, conversation)) == (
+        "10421",
+        place,
+    )
     still = await customer.say("hello? is anyone there?")
     assert "still in the queue" in still[0]["text"]
     said = [text for role, text in transcript(stack, conversation) if role == "customer"]

@@ -165,6 +165,7 @@ TROUBLE = (
 )
 
 
+@pytest.mark.usefixtures("queue_left_as_found")
 @pytest.mark.parametrize("rasa", ["hung", "stopped"])
 async def test_rasa_down_gives_the_trouble_message_within_two_seconds_and_a_person_on_request(
     stack: Stack, rasa: str
