@@ -1,0 +1,99 @@
+"""Language of a message and of a conversation (support/language.py, data/languages.yml)."""
+
+import pytest
+
+from support.language import languages
+
+LANGUAGES = languages()
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("where is my order", "en"),
+        ("배송비 얼마예요?", "ko"),
+        ("환불 status 알려주세요", "ko"),
+        ("배송 tracking 어디서 봐요", "ko"),
+        ("I ordered the 김치 fridge last week", "en"),
+        ("ㅋㅋㅋㅋ", "ko"),
+        ("ㅠㅠ", "ko"),
+        ("Café au lait mug", "en"),
+    ],
+)
+def test_a_message_is_in_the_language_its_letters_weigh_most_in(text: str, language: str) -> None:
+    assert LANGUAGES.detect(text) == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10421",
+        "#10421",
+        "👍👍",
+        "😡",
+        "?!",
+        "",
+        "   ",
+        "mina.kim@example.com",
+        "https://maru.example/faq",
+        "010-1234-5678",
+    ],
+)
+def test_numbers_emoji_punctuation_addresses_and_links_carry_no_language(text: str) -> None:
+    assert LANGUAGES.detect(text) is None
+
+
+def test_an_email_inside_a_korean_sentence_does_not_make_it_english() -> None:
+    assert LANGUAGES.detect("주문할 때 jiho.park.shopping@example.com 썼어요") == "ko"
+
+
+def test_the_first_message_decides_the_conversation() -> None:
+    assert LANGUAGES.follow(None, "안녕하세요") == "ko"
+    assert LANGUAGES.follow(None, "hello") == "en"
+
+
+def test_the_channel_hint_counts_only_when_the_first_message_has_no_language() -> None:
+    assert LANGUAGES.follow(None, "10421", hint="ko-KR") == "ko"
+    assert LANGUAGES.follow(None, "👋", hint="ko") == "ko"
+    assert LANGUAGES.follow(None, "hello", hint="ko-KR") == "en"
+    assert LANGUAGES.follow(None, "10421", hint="fr-FR") == "en"
+    assert LANGUAGES.follow("en", "10421", hint="ko-KR") == "en"
+
+
+def test_a_message_with_no_language_keeps_the_conversation_s() -> None:
+    assert LANGUAGES.follow("ko", "10421") == "ko"
+    assert LANGUAGES.follow("ko", "👍") == "ko"
+    assert LANGUAGES.follow("en", "mina@example.com") == "en"
+
+
+def test_a_few_letters_of_another_language_do_not_switch() -> None:
+    assert LANGUAGES.follow("ko", "ok") == "ko"
+    assert LANGUAGES.follow("ko", "thanks!") == "ko"
+    assert LANGUAGES.follow("en", "네") == "en"
+
+
+def test_a_clear_message_in_another_language_switches_back_and_forth() -> None:
+    language = "en"
+    for text, expected in [
+        ("where is my order", "en"),
+        ("아 한국어로 해도 돼요?", "ko"),
+        ("10421", "ko"),
+        ("ok", "ko"),
+        ("actually, can we continue in English", "en"),
+        ("네 감사합니다", "ko"),
+    ]:
+        language = LANGUAGES.follow(language, text)
+        assert language == expected, text
+
+
+def test_hints_are_read_from_locale_tags() -> None:
+    assert LANGUAGES.from_hint("ko-KR") == "ko"
+    assert LANGUAGES.from_hint("en_US") == "en"
+    assert LANGUAGES.from_hint("KO") == "ko"
+    assert LANGUAGES.from_hint("ja-JP") is None
+    assert LANGUAGES.from_hint(None) is None
+
+
+def test_languages_have_their_own_names_and_the_default_comes_first() -> None:
+    assert LANGUAGES.codes == ["en", "ko"]
+    assert LANGUAGES.name("ko") == "한국어"
