@@ -20,6 +20,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from frustration.dialogue import Level, assess, customer_turns
 from frustration.scoring import lexicon_for
+from support.language import languages
 
 ACKNOWLEDGE_ACTION = "action_acknowledge_frustration"
 HANDOFF_ACTION = "action_frustration_handoff"
@@ -30,6 +31,7 @@ CLEAR_REQUESTS = ("stop", "request_human")
 PERSON_ALREADY_COMING = ("action_handoff", ACKNOWLEDGE_ACTION, HANDOFF_ACTION)
 LISTEN = "action_listen"
 TURNS_BETWEEN_ACKNOWLEDGEMENTS = 2
+LANGUAGE_SLOT = "language"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
@@ -39,7 +41,7 @@ class FrustrationPolicy(Policy):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Above RulePolicy (6), so its rare predictions win."""
-        return {"priority": 7, "language": "en"}
+        return {"priority": 7}
 
     def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         """Nothing to learn: the thresholds are in data/frustration/."""
@@ -61,7 +63,7 @@ class FrustrationPolicy(Policy):
 
     def next_action(self, tracker: DialogueStateTracker) -> str | None:
         """Which action the conversation's frustration calls for now, if any."""
-        lexicon = lexicon_for(self.config["language"])
+        lexicon = lexicon_for(tracker.get_slot(LANGUAGE_SLOT) or languages().default)
         relevant = (UserUttered, ActionExecuted, BotUttered, SlotSet)
         events = [e.as_dict() for e in tracker.applied_events() if isinstance(e, relevant)]
         turns = customer_turns(events, lexicon)

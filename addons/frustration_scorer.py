@@ -2,7 +2,9 @@
 
 The score is the higher of a learned probability (logistic regression on the message's
 sentence embedding and its word-list score, trained on ``data/frustration/training/``)
-and the word-list score itself; the reasons come from the word lists. Dialogue-level
+and the word-list score itself; the reasons come from the word lists. Each language has its
+word lists (``data/frustration/<language>.yml``) and its model, read by the language's
+sentence encoder; a message is scored in its own language. Dialogue-level
 signals and the conversation score come from ``FrustrationPolicy``.
 """
 
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -19,12 +20,14 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from addons.sentence_featurizer import packaged_encoder_dir, shared_encoder
-from frustration.model import TurnModel, training_turns
+from addons.language_detector import LANGUAGE
+from addons.sentence_featurizer import encoder_for, sentence_vector
+from frustration.model import TRAINING_DIR, TurnModel, training_turns
 from frustration.scoring import lexicon_for, score_turn, text_signals
+from support.language import languages
 
 FRUSTRATION = "frustration"
-WEIGHTS_FILE = "frustration_model.npz"
+WEIGHTS_FILE = "frustration_model_{language}.npz"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -33,17 +36,20 @@ class FrustrationScorer(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """English, with the model's regularisation."""
-        return {"language": "en", "C": 10.0}
+        """The model's regularisation."""
+        return {"C": 10.0}
 
     def __init__(
-        self, config: dict[str, Any], storage: ModelStorage, resource: Resource, model: TurnModel | None = None
+        self,
+        config: dict[str, Any],
+        storage: ModelStorage,
+        resource: Resource,
+        models: dict[str, TurnModel] | None = None,
     ) -> None:
         self._config = config
-        self._lexicon = lexicon_for(config["language"])
         self._storage = storage
         self._resource = resource
-        self._model = model
+        self._models = models or {}
 
     @classmethod
     def create(
@@ -57,12 +63,14 @@ class FrustrationScorer(GraphComponent):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fits the turn model on the frustration training set (not on the NLU data)."""
-        texts, labels = training_turns(self._config["language"])
-        encoder = shared_encoder(str(packaged_encoder_dir()), 128)
-        self._model = TurnModel.fit(texts, labels, encoder.encode, self._lexicon, self._config["C"])
+        """Fits a turn model per language on its frustration training set (not on the NLU data)."""
         with self._storage.write_to(self._resource) as directory:
-            self._model.save(directory / WEIGHTS_FILE)
+            for language in _trained_languages():
+                texts, labels = training_turns(language)
+                encode = encoder_for(language).encode
+                model = TurnModel.fit(texts, labels, encode, lexicon_for(language), self._config["C"])
+                model.save(directory / WEIGHTS_FILE.format(language=language))
+                self._models[language] = model
         return self._resource
 
     @classmethod
@@ -74,26 +82,38 @@ class FrustrationScorer(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> FrustrationScorer:
-        """Loads the trained turn model (word lists only if there is none)."""
+        """Loads the trained turn models (word lists only for a language without one)."""
         try:
             with model_storage.read_from(resource) as directory:
-                return cls(config, model_storage, resource, TurnModel.load(directory / WEIGHTS_FILE))
+                models = {
+                    language: TurnModel.load(directory / WEIGHTS_FILE.format(language=language))
+                    for language in languages().codes
+                    if (directory / WEIGHTS_FILE.format(language=language)).is_file()
+                }
         except ValueError:
-            return cls(config, model_storage, resource)
+            models = {}
+        return cls(config, model_storage, resource, models)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Adds ``{"score", "signals", "reasons", "abuse"}`` to each message with text."""
         for message in messages:
             text = message.get(TEXT) or ""
             if text and not text.startswith("/"):
-                signals = text_signals(text, self._lexicon)
-                probability = self._probability(message, score_turn(signals).score)
-                scored = score_turn(signals, probability, self._lexicon.model_reason)
+                language = message.get(LANGUAGE) or languages().default
+                lexicon = lexicon_for(language)
+                signals = text_signals(text, lexicon)
+                probability = self._probability(message, language, score_turn(signals).score)
+                scored = score_turn(signals, probability, lexicon.model_reason)
                 message.set(FRUSTRATION, scored.as_dict(), add_to_output=True)
         return messages
 
-    def _probability(self, message: Message, lexicon_score: float) -> float:
-        _, sentence = message.get_dense_features(TEXT)
-        if self._model is None or sentence is None:
+    def _probability(self, message: Message, language: str, lexicon_score: float) -> float:
+        model = self._models.get(language)
+        if model is None:
             return 0.0
-        return self._model.probability(np.asarray(sentence.features).reshape(-1), lexicon_score)
+        return model.probability(sentence_vector(message, language), lexicon_score)
+
+
+def _trained_languages() -> list[str]:
+    """The languages with a frustration training set."""
+    return [language for language in languages().codes if (TRAINING_DIR / f"{language}.yml").is_file()]

@@ -17,12 +17,17 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from knowledge import KnowledgeBase
+from support.language import languages
 
 RETRIEVAL_INTENT = "faq"
 
 
 class KnowledgeImporter(TrainingDataImporter):
-    """Supplies NLU examples and response keys for every FAQ of one language."""
+    """Supplies NLU examples and response keys for every FAQ, in every language of the knowledge files.
+
+    The languages of one FAQ share its id, so both teach ``faq/<id>``; the NLU pipeline keeps them
+    apart by the language of each phrasing (``addons/language_detector.py``).
+    """
 
     def __init__(
         self,
@@ -30,20 +35,20 @@ class KnowledgeImporter(TrainingDataImporter):
         domain_path: str | None = None,
         training_data_paths: Any | None = None,
         knowledge_dir: str = "data/knowledge",
-        language: str = "en",
     ) -> None:
         self._knowledge_dir = Path(knowledge_dir)
-        self._language = language
 
     def get_nlu_data(self, language: str | None = "en") -> TrainingData:
         """Returns the FAQ phrasings as retrieval-intent examples."""
-        faqs = KnowledgeBase.load(self._knowledge_dir).faqs(self._language)
+        faqs = list(KnowledgeBase.load(self._knowledge_dir))
         examples = [
             Message.build(text=phrasing, intent=f"{RETRIEVAL_INTENT}/{faq.id}")
             for faq in faqs
             for phrasing in faq.phrasings
         ]
-        responses = {f"utter_{RETRIEVAL_INTENT}/{faq.id}": [{"text": faq.question}] for faq in faqs}
+        # Rasa wants one response per key; the default language's question names it.
+        default_first = sorted(faqs, key=lambda faq: faq.language != languages().default)
+        responses = {f"utter_{RETRIEVAL_INTENT}/{faq.id}": [{"text": faq.question}] for faq in reversed(default_first)}
         return TrainingData(training_examples=examples, responses=responses)
 
     def get_domain(self) -> Domain:

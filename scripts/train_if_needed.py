@@ -24,7 +24,9 @@ TRAINING_FILES = [
     "data/rules",
     "data/stories",
     "data/frustration/training",
+    "data/languages.yml",
     "addons",
+    "support/language.py",
     "frustration",
 ]
 MODEL_NAME = "maru"

