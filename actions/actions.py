@@ -11,13 +11,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import callbacks, empathy, faq, handoff, identity, order_flows, session
+from actions.language import conversation_language
 from actions.locale import locale_for
-from actions.replies import Outcome, Reply, response_texts, send, send_outcome
+from actions.replies import LANGUAGE_SLOT, Outcome, Reply, response_texts, send, send_in_language, send_outcome
 from actions.runtime import STORE_TIMEZONE, flows_for, language_of, services, turn_of, verified_order_of
 
 # Custom payload that tells the gateway to delete the conversation's transcript.
 ERASE_REQUEST = {"erase_conversation": True}
-CARRIED_OVER_SLOTS = ("language", "customer_name", "email", "order_number", "customer_id", "identity_proof")
+# The language is set anew by every session start, from the gateway's metadata or the old session's.
+CARRIED_OVER_SLOTS = ("customer_name", "email", "order_number", "customer_id", "identity_proof")
 
 
 def _slot_events(outcome: Outcome) -> list[EventType]:
@@ -36,8 +38,22 @@ class ActionSessionStart(Action):
         outcome = await session.start_session(
             services().profiles, tracker.sender_id, metadata, datetime.now(STORE_TIMEZONE)
         )
-        send(dispatcher, outcome.replies)
-        return [SessionStarted(), *carried, *_slot_events(outcome), ActionExecuted("action_listen")]
+        language = conversation_language(metadata, language_of(tracker), "")
+        send_in_language(dispatcher, domain, outcome.replies, language)
+        slots = [SlotSet(LANGUAGE_SLOT, language), *carried, *_slot_events(outcome)]
+        return [SessionStarted(), *slots, ActionExecuted("action_listen")]
+
+
+class ActionSetLanguage(Action):
+    """Keeps the language slot on the conversation's language (a custom slot mapping, run on every message)."""
+
+    def name(self) -> str:
+        return "action_set_language"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        message = tracker.latest_message
+        language = conversation_language(message.get("metadata"), language_of(tracker), message.get("text") or "")
+        return [SlotSet(LANGUAGE_SLOT, language)] if language != language_of(tracker) else []
 
 
 class ActionIdentifyCustomer(Action):
@@ -102,7 +118,9 @@ class ActionAskOrderNumber(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         outcome = await services().verifier.ask_order_number(
-            turn_of(tracker), locale_for(language_of(tracker)), response_texts(domain, "utter_mail_")
+            turn_of(tracker),
+            locale_for(language_of(tracker)),
+            response_texts(domain, "utter_mail_", language_of(tracker)),
         )
         send_outcome(dispatcher, outcome)
         return []
@@ -241,9 +259,9 @@ class ActionDefaultAskAffirmation(Action):
         return "action_default_ask_affirmation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        labels = response_texts(domain, "utter_intent_label_")
+        labels = response_texts(domain, "utter_intent_label_", language_of(tracker))
         buttons = faq.suggestions(tracker.latest_message, services().knowledge.current(), language_of(tracker), labels)
-        other = response_texts(domain, "utter_option_something_else").get("", "")
+        other = response_texts(domain, "utter_option_something_else", language_of(tracker)).get("", "")
         buttons.append({"title": other, "payload": "/deny"})
         send(dispatcher, (Reply("utter_did_you_mean", buttons=tuple(buttons)),))
         return []
@@ -300,7 +318,7 @@ async def _agent_context(tracker: Tracker) -> dict[str, Any]:
 
 def _window_formats(tracker: Tracker, domain: DomainDict) -> callbacks.LabelFormats:
     language = language_of(tracker)
-    return callbacks.label_formats(domain, language, locale_for(language).date_format)
+    return callbacks.label_formats(domain, language, locale_for(language))
 
 
 class ActionAskCallbackEmail(Action):

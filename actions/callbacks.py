@@ -20,7 +20,8 @@ from phonenumbers import PhoneNumberFormat as Format
 from phonenumbers import ValidationResult as Possible
 
 from actions import verification
-from actions.replies import Outcome, Reply
+from actions.locale import Locale, write_date
+from actions.replies import Outcome, Reply, response_text
 from support.hours import SUPPORT_FILE, OpeningHours, read_support_file, support_file
 
 METHOD, PHONE, EMAIL, WINDOW = "callback_method", "callback_phone", "callback_email", "callback_window"
@@ -118,35 +119,25 @@ class LabelFormats:
     tomorrow: str
     day: str
     date_format: str
+    weekdays: tuple[str, ...] = ()
 
     def label(self, window: Window, today: date) -> str:
         """The window's name as seen from ``today``."""
         day = window.start.date()
         template = self.today if day == today else self.tomorrow if day == today + timedelta(days=1) else self.day
-        return template.format(start=window.start, end=window.end, day=window.start.strftime(self.date_format))
+        written = write_date(window.start, self.date_format, self.weekdays)
+        return template.format(start=window.start, end=window.end, day=written)
 
 
-def label_formats(domain: dict[str, Any], language: str, date_format: str) -> LabelFormats:
-    """The label formats in the conversation's language from the domain's responses."""
+def label_formats(domain: dict[str, Any], language: str, locale: Locale) -> LabelFormats:
+    """The label formats in the conversation's language from the domain's responses and its locale."""
     return LabelFormats(
         today=response_text(domain, f"{LABEL_PREFIX}today", language),
         tomorrow=response_text(domain, f"{LABEL_PREFIX}tomorrow", language),
         day=response_text(domain, f"{LABEL_PREFIX}day", language),
-        date_format=date_format,
+        date_format=locale.date_format,
+        weekdays=locale.weekdays,
     )
-
-
-def response_text(domain: dict[str, Any], name: str, language: str) -> str:
-    """The text of a response in a language: the variation for that language, else the plain one."""
-    variations = (domain.get("responses") or {}).get(name) or []
-    plain = ""
-    for variation in variations:
-        conditions = variation.get("condition") or []
-        if not conditions and not plain:
-            plain = str(variation.get("text", ""))
-        if any(c.get("name") == "language" and c.get("value") == language for c in conditions):
-            return str(variation.get("text", ""))
-    return plain
 
 
 def ask_window(hours: SupportHours, now: datetime, formats: LabelFormats) -> Reply:

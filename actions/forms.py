@@ -153,6 +153,6 @@ class ValidateCallbackForm(FormValidationAction):
     async def validate_callback_window(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        formats = callbacks.label_formats(domain, language_of(tracker), locale_for(language_of(tracker)).date_format)
+        formats = callbacks.label_formats(domain, language_of(tracker), locale_for(language_of(tracker)))
         outcome = callbacks.check_window(value, callbacks.support_hours(), services().now(), formats)
         return _apply(outcome, dispatcher)

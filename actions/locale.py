@@ -22,10 +22,12 @@ class Locale:
     money_format: str
     payment_methods: dict[str, str]
     item_separator: str
+    # The weekdays' names (Monday first) where the system's English ones won't do.
+    weekdays: tuple[str, ...] = ()
 
     def day(self, value: date | None) -> str:
-        """A date as customers read it, e.g. 'Tue 24 Nov'."""
-        return value.strftime(self.date_format) if value else ""
+        """A date as customers read it, e.g. 'Tue 24 Nov' or '11월 24일 (화)'."""
+        return write_date(value, self.date_format, self.weekdays) if value else ""
 
     def money(self, amount: int) -> str:
         """An amount in won, e.g. '₩89,000'."""
@@ -40,8 +42,17 @@ class Locale:
         return self.item_separator.join(item.name for item in order.items)
 
 
+def write_date(value: date, date_format: str, weekdays: tuple[str, ...] = ()) -> str:
+    """``strftime`` with the weekday (``%a``) named from ``weekdays`` when given."""
+    if weekdays:
+        date_format = date_format.replace("%a", weekdays[value.weekday()])
+    return value.strftime(date_format)
+
+
 @lru_cache(maxsize=4)
 def locale_for(language: str) -> Locale:
     """The locale of a language, falling back to English."""
     locales = yaml.safe_load(LOCALE_FILE.read_text(encoding="utf-8"))
-    return Locale(**locales.get(language, locales["en"]))
+    entry = dict(locales.get(language, locales["en"]))
+    entry["weekdays"] = tuple(entry.get("weekdays") or ())
+    return Locale(**entry)

@@ -7,6 +7,8 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
+LANGUAGE_SLOT = "language"
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -39,10 +41,40 @@ def send_outcome(dispatcher: CollectingDispatcher, outcome: Outcome) -> None:
         dispatcher.utter_message(json_message=signal)
 
 
-def response_texts(domain: dict[str, Any], prefix: str) -> dict[str, str]:
-    """The first text of every domain response whose name starts with ``prefix``, by suffix."""
+def response_texts(domain: dict[str, Any], prefix: str, language: str) -> dict[str, str]:
+    """The text in a language of every domain response whose name starts with ``prefix``, by suffix."""
     return {
-        name[len(prefix) :]: variations[0]["text"]
-        for name, variations in (domain.get("responses") or {}).items()
-        if name.startswith(prefix) and variations and "text" in variations[0]
+        name[len(prefix) :]: response_text(domain, name, language)
+        for name in domain.get("responses") or {}
+        if name.startswith(prefix)
     }
+
+
+def response_text(domain: dict[str, Any], name: str, language: str) -> str:
+    """The text of a response in a language: the variation for that language, else the plain one."""
+    return str(response_variation(domain, name, language).get("text", ""))
+
+
+def response_variation(domain: dict[str, Any], name: str, language: str) -> dict[str, Any]:
+    """A response's variation for a language (its first), else its first plain variation."""
+    variations = (domain.get("responses") or {}).get(name) or []
+    for variation in variations:
+        if any(c.get("name") == LANGUAGE_SLOT and c.get("value") == language for c in variation.get("condition") or []):
+            return dict(variation)
+    return dict(next((v for v in variations if not v.get("condition")), {}))
+
+
+def send_in_language(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], replies: tuple[Reply, ...], language: str
+) -> None:
+    """Sends the replies as written in ``language``, whatever the language slot says at this point.
+
+    Rasa fills a response from the slots as they were before the action ran; an action that sets
+    the language (the session start, from the gateway's metadata) renders its replies itself.
+    """
+    for reply in replies:
+        variation = response_variation(domain, reply.response, language)
+        buttons = list(reply.buttons) or variation.get("buttons")
+        dispatcher.utter_message(
+            text=str(variation.get("text", "")).format(**reply.values), buttons=buttons, utter_action=reply.response
+        )

@@ -15,6 +15,10 @@ DOMAIN: dict[str, Any] = {
     "responses": {
         "utter_intent_label_check_order_status": [{"text": "Check where my order is"}],
         "utter_option_something_else": [{"text": "Something else"}],
+        "utter_privacy_notice": [
+            {"text": "Before we start: I keep this chat for 90 days."},
+            {"text": "시작하기 전에 안내드려요.", "condition": [{"type": "slot", "name": "language", "value": "ko"}]},
+        ],
     }
 }
 FLOW_SLOTS_CLEARED = [SlotSet("return_reason", None), SlotSet("new_address", None), SlotSet("confirmation", None)]
@@ -32,7 +36,7 @@ async def run(action: Any, tracker_name: str, **slots: Any) -> tuple[list[dict[s
 
 async def test_first_contact_gets_the_privacy_notice(services: Services) -> None:
     messages, events = await run(actions.ActionSessionStart(), "new_customer")
-    assert messages == [response("utter_privacy_notice")]
+    assert messages == [{"text": "Before we start: I keep this chat for 90 days.", "utter_action": "utter_privacy_notice"}]
     assert events == [
         SessionStarted(),
         SlotSet("language", "en"),
@@ -42,6 +46,13 @@ async def test_first_contact_gets_the_privacy_notice(services: Services) -> None
     profile = await services.profiles.get("web-7f3a9c")
     assert profile is not None
     assert profile.name is None
+
+
+async def test_the_privacy_notice_is_in_the_language_the_gateway_passed(services: Services) -> None:
+    metadata = {"channel": "web", "language": "ko"}
+    messages, events = await run(actions.ActionSessionStart(), "new_customer", session_started_metadata=metadata)
+    assert messages == [{"text": "시작하기 전에 안내드려요.", "utter_action": "utter_privacy_notice"}]
+    assert events[1] == SlotSet("language", "ko")
 
 
 async def test_returning_customer_is_recognised_without_a_second_notice(services: Services) -> None:

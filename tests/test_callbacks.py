@@ -13,7 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions, callbacks, forms
 from actions.callbacks import LabelFormats, SupportHours, Window
-from actions.replies import Outcome, Reply
+from actions.locale import locale_for
+from actions.replies import Outcome, Reply, response_text
 from actions.runtime import Services
 from support.hours import OpeningHours
 from tests.conftest import ROOT, load_tracker, sent
@@ -131,7 +132,15 @@ def test_window_starting_at_a_time_ends_with_its_window() -> None:
 
 
 def test_label_formats_come_from_the_domain_responses() -> None:
-    assert callbacks.label_formats(DOMAIN, "en", "%a %-d %b") == FORMATS
+    assert callbacks.label_formats(DOMAIN, "en", locale_for("en")) == FORMATS
+
+
+def test_korean_labels_name_the_weekday_in_korean() -> None:
+    formats = callbacks.label_formats(DOMAIN, "ko", locale_for("ko"))
+    monday = datetime(2026, 11, 23, 9, tzinfo=SEOUL)
+    window = Window(monday, monday.replace(hour=11))
+    assert formats.label(window, today=NOW.date()) == "11월 23일 (월) 09:00~11:00"
+    assert formats.label(window, today=monday.date()) == "오늘 09:00~11:00"
 
 
 def test_a_language_variation_of_a_label_is_preferred() -> None:
@@ -143,9 +152,9 @@ def test_a_language_variation_of_a_label_is_preferred() -> None:
             ]
         }
     }
-    assert callbacks.response_text(domain, "utter_callback_window_label_today", "ko") == "오늘 {start:%H:%M}"
-    assert callbacks.response_text(domain, "utter_callback_window_label_today", "en") == "Today {start:%H:%M}"
-    assert callbacks.response_text(domain, "utter_missing", "en") == ""
+    assert response_text(domain, "utter_callback_window_label_today", "ko") == "오늘 {start:%H:%M}"
+    assert response_text(domain, "utter_callback_window_label_today", "en") == "Today {start:%H:%M}"
+    assert response_text(domain, "utter_missing", "en") == ""
 
 
 # --- choosing a window -----------------------------------------------------------------------

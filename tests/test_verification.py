@@ -26,7 +26,7 @@ from actions.verification import (
 from tests.mailbox import LocalMailbox
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text(encoding="utf-8"))
-MAIL_TEXTS = response_texts(DOMAIN, "utter_mail_")
+MAIL_TEXTS = response_texts(DOMAIN, "utter_mail_", "en")
 EN = locale_for("en")
 MINA: dict[str, Any] = {"customer_id": "C1001", "identity_proof": PROOF_CODE, "email": "mina.kim@example.com"}
 NOT_VERIFIED = Outcome((Reply("utter_order_not_verified"),), {"order_number": None, "email": None})

@@ -118,8 +118,23 @@ def test_words_ignore_case_apostrophes_and_punctuation() -> None:
 
 def test_the_shipped_file_has_only_known_categories() -> None:
     rules = load_rules()
-    assert set(rules) == {"en"}
-    assert {category for category, _ in rules["en"].categories} == set(CATEGORIES) - {"other"}
+    assert set(rules) == {"en", "ko"}
+    for language in rules:
+        assert {category for category, _ in rules[language].categories} == set(CATEGORIES) - {"other"}
+
+
+@pytest.mark.parametrize(
+    ("comment", "category"),
+    [
+        ("택배가 일주일째 안 와요", "delivery"),
+        ("환불은 언제 들어오나요", "refund"),
+        ("챗봇이 말을 못 알아들어요", "bot_misunderstood"),
+        ("상담원분이 정말 친절했어요", "agent"),
+        ("받은 냄비 뚜껑이 깨져 있었어요", "product"),
+    ],
+)
+def test_korean_comments_are_sorted_by_the_shipped_words(comment: str, category: str) -> None:
+    assert categorise(comment, "ko") == category
 
 
 def test_a_korean_block_matches_stems_with_particles(tmp_path: Path) -> None:

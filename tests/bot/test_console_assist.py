@@ -43,4 +43,7 @@ def test_canned_replies_carry_the_agents_name() -> None:
     replies = canned_replies(PROJECT_ROOT / "data" / "support" / "canned.yml", "en", "Mina")
     assert replies[0]["title"] == "Introduce yourself"
     assert replies[0]["text"].startswith("Hi, I'm Mina from the Maru support team.")
-    assert canned_replies(PROJECT_ROOT / "data" / "support" / "canned.yml", "ko", "Mina") == []
+    korean = canned_replies(PROJECT_ROOT / "data" / "support" / "canned.yml", "ko", "Mina")
+    assert len(korean) == len(replies)
+    assert "Mina" in korean[0]["text"]
+    assert canned_replies(PROJECT_ROOT / "data" / "support" / "canned.yml", "ja", "Mina") == []
