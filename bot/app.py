@@ -36,6 +36,7 @@ from bot.store.feedback import FeedbackStore
 from bot.store.followups import FollowUpStore
 from bot.store.handoffs import HandoffStore
 from bot.store.identities import IdentityStore
+from bot.store.languages import ConversationLanguages
 from bot.store.limits import RateLimiter
 from bot.store.notes import NoteStore
 from bot.store.notices import NoticeStore
@@ -94,6 +95,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
         app.ctx.users = UserStore(app.ctx.redis)
         app.ctx.sessions = SessionStore(app.ctx.redis)
         app.ctx.identities = IdentityStore(app.ctx.redis)
+        app.ctx.languages = ConversationLanguages(app.ctx.redis)
         app.ctx.analytics = Analytics(ActivityStore(app.ctx.redis), FeedbackStore(app.ctx.redis), time.time)
         app.ctx.followups = FollowUpStore(app.ctx.redis)
         app.ctx.notices = NoticeStore(app.ctx.redis)
@@ -144,6 +146,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
                 texts=app.ctx.texts,
                 requests=app.ctx.person_requests,
                 turns=BotTurns(app.ctx.redis),
+                languages=app.ctx.languages,
                 clock=time.time,
             ),
             settings.reply_deadline_seconds,

@@ -17,15 +17,21 @@ from bot.identity.sessions import GREETING
 from bot.notices import Notices
 from bot.rasa import RasaClient, RasaUnavailable
 from bot.store.identities import Identity, IdentityStore
+from bot.store.languages import ConversationLanguages
 from bot.store.limits import RateLimiter
 from bot.surveys import Surveys
-from bot.texts import DEFAULT_LANGUAGE, Texts
+from bot.texts import Texts
 from bot.unanswered import Unanswered
+from support.language import languages
 
 logger = logging.getLogger(__name__)
 BOT_MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action")
 # Replies that would start over or misread a queued customer ("hello? anyone there?"): they get
 # their place in the queue and the expected wait instead.
+# The channel's guess at the customer's language (the browser's, Telegram's), for a first message
+# with no letters of its own.
+LANGUAGE_HINT = "language_hint"
+WIDGET_LABELS = ("title", "open", "close", "placeholder", "send", "typing", "reconnecting", "sending")
 QUEUE_STATUS_INSTEAD = ("utter_greet", "utter_welcome", "utter_default", "utter_did_you_mean", "utter_out_of_scope")
 
 
@@ -79,17 +85,27 @@ class Conversations:
         self._unanswered = unanswered
         self._reply_deadline = reply_deadline
         self._clock = clock
+        self._languages: ConversationLanguages = unanswered.languages
 
-    def system(self, response: str) -> dict[str, Any]:
+    def system(self, response: str, language: str) -> dict[str, Any]:
         """A message written by the gateway itself, from the domain's responses."""
-        return outgoing("bot", self._texts.get(response))
+        return outgoing("bot", self._texts.get(response, language))
 
-    def refusal(self, text: str) -> dict[str, Any] | None:
+    async def language_of(self, conversation: str) -> str:
+        """The conversation's language."""
+        return await self._languages.get(conversation)
+
+    @staticmethod
+    def offline_language(text: str, hint: str | None) -> str:
+        """The best guess at a customer's language when the store, which knows it, is down."""
+        return languages().follow(None, text, hint)
+
+    def refusal(self, text: str, language: str) -> dict[str, Any] | None:
         """The reply to a message that must not reach Rasa, if it is one."""
         if not text.strip():
-            return self.system("utter_empty_message")
+            return self.system("utter_empty_message", language)
         if len(text) > self._max_chars:
-            return self.system("utter_message_too_long")
+            return self.system("utter_message_too_long", language)
         return None
 
     async def handle(self, message: Incoming) -> list[dict[str, Any]]:
@@ -99,17 +115,32 @@ class Conversations:
             StoreUnavailable: Redis is down; nothing was stored or sent.
         """
         try:
-            refused = self.refusal(message.text)
+            language = await self._follow_language(message)
+            refused = self.refusal(message.text, language)
             if refused is not None:
                 return [await self._delivery.notify(message.conversation, message.channel, refused)]
             if not await self._limiter.allow(message.conversation):
-                limited = self.system("utter_rate_limited")
+                limited = self.system("utter_rate_limited", language)
                 return [await self._delivery.notify(message.conversation, message.channel, limited)]
-            return await self._route(message)
+            return await self._route(message, language)
         except RedisError as error:
             raise StoreUnavailable(str(error)) from error
 
-    async def _route(self, message: Incoming) -> list[dict[str, Any]]:
+    async def _follow_language(self, message: Incoming) -> str:
+        """The conversation's language after this message; the widget relabels itself when it changes."""
+        hint = (message.metadata or {}).get(LANGUAGE_HINT)
+        written = message.shown_text or message.text
+        language, changed = await self._languages.follow(message.conversation, written, hint)
+        if changed:
+            await self._delivery.signal(message.conversation, {"type": "language", **self.widget_labels(language)})
+        return language
+
+    def widget_labels(self, language: str) -> dict[str, Any]:
+        """The web widget's labels in a language."""
+        labels = {name: self._texts.get(f"utter_widget_{name}", language) for name in WIDGET_LABELS}
+        return {"language": language, "labels": labels}
+
+    async def _route(self, message: Incoming, language: str) -> list[dict[str, Any]]:
         handoff = await self._desk.handoffs.get(message.conversation)
         shown = message.shown_text or message.text
         customer = {**outgoing("customer", shown), "client_id": message.client_id}
@@ -132,7 +163,7 @@ class Conversations:
         if await self._unanswered.wants_person(message.conversation, message.text):
             return await self._unanswered.hand_over(message.conversation, message.channel)
         queued = handoff is not None and handoff.state == "queued"
-        return await self._converse(message, new_session, queued=queued)
+        return await self._converse(message, language, new_session, queued=queued)
 
     async def greet(self, conversation: str, channel: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Lets the assistant greet a customer it knows, before they type anything.
@@ -142,7 +173,9 @@ class Conversations:
         """
         try:
             greeting = Incoming(conversation, channel, GREETING, metadata=metadata)
-            return await self._converse(greeting, False, answer_required=False)
+            # Nothing written yet: the channel's hint decides, until the customer clearly writes in another language.
+            language, _ = await self._languages.follow(conversation, "", metadata.get(LANGUAGE_HINT))
+            return await self._converse(greeting, language, False, answer_required=False)
         except RedisError as error:
             raise StoreUnavailable(str(error)) from error
 
@@ -154,13 +187,13 @@ class Conversations:
             logger.warning("could not record a message to an agent in the tracker: %s", error)
 
     async def _converse(
-        self, message: Incoming, new_session: bool, queued: bool = False, answer_required: bool = True
+        self, message: Incoming, language: str, new_session: bool, queued: bool = False, answer_required: bool = True
     ) -> list[dict[str, Any]]:
         """Rasa's answer to the message; the apology if it has none (within the deadline, unless a model loads)."""
         conversation = message.conversation
         await self._delivery.signal(conversation, {"type": "typing", "on": True})
         patient = await self._model_loading()
-        asking = asyncio.ensure_future(self._ask_rasa(message, patient))
+        asking = asyncio.ensure_future(self._ask_rasa(message, language, patient))
         delivered: list[dict[str, Any]] = []
         apologised = False
         try:
@@ -173,7 +206,8 @@ class Conversations:
             replies, failure = await asking
         finally:
             asking.cancel()  # a no-op once it finished; else the turn itself failed or was cancelled
-        language = reply_language(replies)
+        # The bot answered in the language the gateway passed; FAQ answers say so themselves.
+        replies = [{"language": language, **reply} for reply in replies]
         if new_session:
             delivered += await self._notices.at_start(conversation, message.channel, language)
         answers = []
@@ -182,15 +216,17 @@ class Conversations:
             await self._analytics.bot_replied(conversation, message.channel, reply, message.shown_text or message.text)
         delivered += answers
         if answers:
-            await self._unanswered.turns.answered(conversation, language)
+            await self._unanswered.turns.answered(conversation)
         elif answer_required and not apologised:
             delivered += await self._apologise(message, failure or "empty")
         await self._delivery.signal(conversation, {"type": "typing", "on": False})
         return delivered
 
-    async def _ask_rasa(self, message: Incoming, patient: bool) -> tuple[list[dict[str, Any]], str | None]:
+    async def _ask_rasa(
+        self, message: Incoming, language: str, patient: bool
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """Rasa's replies, and why there are none if it failed ("down": an error or a time-out)."""
-        metadata = {**(message.metadata or {}), "channel": message.channel}
+        metadata = {**(message.metadata or {}), "channel": message.channel, "language": language}
         identity = await self._identities.get(message.conversation)
         if identity is not None:
             metadata["identity"] = identity.for_rasa()
@@ -228,7 +264,7 @@ class Conversations:
         meta = {key: reply[key] for key in BOT_MESSAGE_META if reply.get(key)}
         event = outgoing("bot", reply["text"], buttons, **meta)
         if reply.get("faq_id"):
-            event["buttons"] = buttons + self._surveys.thumbs(event["id"], str(reply.get("language") or "en"))
+            event["buttons"] = buttons + self._surveys.thumbs(event["id"], str(reply["language"]))
         delivered = [await self._delivery.record(conversation, channel, event)]
         delivered += await self._notices.for_reply(conversation, channel, reply)
         return delivered + await self._surveys.after_bot_reply(conversation, channel, reply)
@@ -267,14 +303,10 @@ class Conversations:
     async def _forget(self, conversation: str) -> None:
         await self._delivery.forget(conversation)
         await self._unanswered.turns.forget(conversation)
+        await self._languages.forget(conversation)
         await self._desk.forget(conversation)
         await self._surveys.state.forget(conversation)
         await self._identities.unlink(conversation)
-
-
-def reply_language(replies: list[dict[str, Any]]) -> str:
-    """The language the bot answered in."""
-    return next((str(r["language"]) for r in replies if r.get("language")), DEFAULT_LANGUAGE)
 
 
 def reopened(check_in: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 import phonenumbers
 import yaml
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # 13 to 19 digits, optionally grouped by spaces or dashes, checked with Luhn below.
 CARD_CANDIDATE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 PHONE_REGION = "KR"

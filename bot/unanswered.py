@@ -22,6 +22,7 @@ from bot.analytics import Analytics
 from bot.delivery import Delivery, outgoing
 from bot.handoff import Desk
 from bot.store.bot_turns import BotTurns
+from bot.store.languages import ConversationLanguages
 from bot.texts import Texts
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class Unanswered:
     texts: Texts
     requests: PersonRequests
     turns: BotTurns
+    languages: ConversationLanguages
     clock: Callable[[], float]
 
     async def wants_person(self, conversation: str, text: str) -> bool:
@@ -68,7 +70,7 @@ class Unanswered:
 
     async def apologise(self, conversation: str, channel: str, text: str, cause: str) -> list[dict[str, Any]]:
         """The customer's message got no answer: they get a person if they asked for one, else the apology."""
-        language = await self.turns.language(conversation)
+        language = await self.languages.get(conversation)
         logger.warning("no answer from the bot for %s (%s): the gateway answers", conversation, cause)
         await self.turns.failed(conversation, self.clock())
         await self.analytics.bot_failed(conversation, channel, language, cause)
@@ -80,7 +82,7 @@ class Unanswered:
 
     async def hand_over(self, conversation: str, channel: str) -> list[dict[str, Any]]:
         """Queues the chat for a person, marked as one the bot could not serve."""
-        return await self._queue(conversation, channel, await self.turns.language(conversation))
+        return await self._queue(conversation, channel, await self.languages.get(conversation))
 
     async def _queue(self, conversation: str, channel: str, language: str) -> list[dict[str, Any]]:
         return await self.desk.request(conversation, channel, {"reason": BOT_UNAVAILABLE, "language": language})

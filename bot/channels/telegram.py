@@ -29,12 +29,12 @@ from redis.exceptions import RedisError
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
-from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.dispatch import Dispatcher, DispatchPolicy, Rejected, RetryLater, Unreachable
-from bot.conversation import Conversations, Incoming, StoreUnavailable
+from bot.conversation import LANGUAGE_HINT, Conversations, Incoming, StoreUnavailable
 from bot.delivery import Delivery
 from bot.rendering import segments
 from bot.store.limits import UpdateLog
@@ -223,7 +223,7 @@ class TelegramChannel:
             await self._text(message, text)
         elif update.effective_chat is not None and update.effective_user is not None:
             conversation = f"tg-{update.effective_user.id}"
-            await self._delivery.notify(conversation, "telegram", self._conversations.system("utter_text_only"))
+            await self._say(conversation, "utter_text_only")
 
     async def _text(self, message: Message, text: str) -> None:
         user = message.from_user
@@ -232,7 +232,7 @@ class TelegramChannel:
             conversation=f"tg-{sender}",
             channel="telegram",
             text=text,
-            metadata={"origin": f"telegram:{sender}", **({"first_name": user.first_name} if user else {})},
+            metadata={"origin": f"telegram:{sender}", **_user_metadata(user)},
         )
         await self._delivery.queue.reachable_again(incoming.conversation)
         await self._conversations.handle(incoming)
@@ -246,23 +246,39 @@ class TelegramChannel:
         await self._delivery.queue.reachable_again(conversation)
         button = await self.buttons.recall(query.data or "")
         if button is None:
-            await self._delivery.notify(conversation, "telegram", self._conversations.system("utter_button_expired"))
+            await self._say(conversation, "utter_button_expired")
             return
         incoming = Incoming(
             conversation=conversation,
             channel="telegram",
             text=button["payload"],
             shown_text=button["title"],
-            metadata={"origin": f"telegram:{query.from_user.id}", "first_name": query.from_user.first_name},
+            metadata={"origin": f"telegram:{query.from_user.id}", **_user_metadata(query.from_user)},
         )
         await self._conversations.handle(incoming)
+
+    async def _say(self, conversation: str, response: str) -> None:
+        """A text of the gateway's own, in the conversation's language."""
+        language = await self._conversations.language_of(conversation)
+        await self._delivery.notify(conversation, "telegram", self._conversations.system(response, language))
 
     async def _apologise(self, update: Update) -> None:
         """Tells the customer directly (the outbox is in Redis, which is down) that the chat is unavailable."""
         if update.effective_chat is None:
             return
-        text = telegram_html(self._conversations.system("utter_gateway_unavailable")["text"])
+        message = update.effective_message
+        written = (message.text or message.caption or "") if message is not None else ""
+        hint = update.effective_user.language_code if update.effective_user else None
+        language = self._conversations.offline_language(written, hint)
+        text = telegram_html(self._conversations.system("utter_gateway_unavailable", language)["text"])
         await _cosmetic("apologising", self.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML))
+
+
+def _user_metadata(user: User | None) -> dict[str, Any]:
+    """What Telegram tells about the sender: the first name, and the app's language as a hint."""
+    if user is None:
+        return {}
+    return {"first_name": user.first_name, LANGUAGE_HINT: user.language_code}
 
 
 async def _cosmetic(what: str, call: Awaitable[Any]) -> None:

@@ -22,20 +22,20 @@ from sanic.response import HTTPResponse, file
 from sanic.response import json as json_response
 from websockets.exceptions import ConnectionClosed
 
-from bot.conversation import Conversations, Incoming, StoreUnavailable
+from bot.conversation import LANGUAGE_HINT, Conversations, Incoming, StoreUnavailable
 from bot.delivery import outgoing, relay_to_socket
 from bot.identity.sessions import WebVisit, open_visit, origin_key
 from bot.request_body import json_object
 from bot.store.limits import UpdateLog
 from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry
+from support.language import languages
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent.parent / "static"
 COOKIE = "maru_session"
 COOKIE_MAX_AGE = 180 * 24 * 3600
 HISTORY_LENGTH = 100
-WIDGET_LABELS = ("title", "open", "close", "placeholder", "send", "typing", "reconnecting", "sending")
 
 
 def _serializer(request: Request) -> URLSafeSerializer:
@@ -104,10 +104,11 @@ def web_blueprint() -> Blueprint:
             logger.warning("web session without its login check, Redis unavailable: %s", error)
             cookie_conversation = conversation_of(request)
             visit = WebVisit(cookie_conversation or _new_conversation(), returning=cookie_conversation is not None)
-        texts = request.app.ctx.texts
-        labels = {name: texts.get(f"utter_widget_{name}") for name in WIDGET_LABELS}
-        notice = texts.get("utter_identity_token_rejected") if visit.login_rejected else None
-        response = json_response({"returning": visit.returning, "labels": labels, "notice": notice})
+        ctx = request.app.ctx
+        language = await _session_language(ctx, visit.conversation, body.get("language"))
+        notice = ctx.texts.get("utter_identity_token_rejected", language) if visit.login_rejected else None
+        widget = ctx.conversations.widget_labels(language)
+        response = json_response({"returning": visit.returning, **widget, "notice": notice})
         response.cookies[COOKIE] = _serializer(request).dumps(visit.conversation)
         cookie = response.cookies[COOKIE]
         cookie["httponly"] = True
@@ -126,6 +127,16 @@ def web_blueprint() -> Blueprint:
         await _serve(request, ws, conversation)
 
     return web
+
+
+async def _session_language(ctx: Any, conversation: str, hint: Any) -> str:
+    """The conversation's language, or the page's guess (``navigator.language``) for a new one."""
+    hinted = languages().from_hint(hint if isinstance(hint, str) else None)
+    try:
+        stored = await ctx.languages.stored(conversation)
+    except RedisError:
+        stored = None
+    return stored or hinted or languages().default
 
 
 async def _visit(request: Request, body: dict[str, Any]) -> WebVisit:
@@ -147,7 +158,8 @@ async def _visit(request: Request, body: dict[str, Any]) -> WebVisit:
     if visit.login_rejected:
         logger.info("store login refused (%s); the chat goes on anonymously", visit.login_rejected)
     if visit.greet:
-        await ctx.conversations.greet(visit.conversation, "web", {"origin": _origin(request)})
+        metadata = {"origin": _origin(request), LANGUAGE_HINT: body.get("language")}
+        await ctx.conversations.greet(visit.conversation, "web", metadata)
     return visit
 
 
@@ -161,7 +173,8 @@ def _origin(request: Request) -> str:
 
 async def _serve(request: Request, ws: Any, conversation: str) -> None:
     ctx = request.app.ctx
-    origin = _origin(request)
+    # The page passes the browser's language (navigator.language): a hint for a first message without letters.
+    metadata = {"origin": _origin(request), LANGUAGE_HINT: str(request.args.get("lang") or "")[:35]}
     try:
         # Subscribed before the history goes out: a reply to the customer's first frame can't be missed.
         async with ctx.outbox.following(conversation) as events:
@@ -174,34 +187,48 @@ async def _serve(request: Request, ws: Any, conversation: str) -> None:
             follower = asyncio.create_task(relay_to_socket(ws, events, catch_up=history))
             try:
                 await ws.send(json.dumps(first))
-                await _read_frames(ctx, ws, conversation, origin)
+                await _read_frames(ctx, ws, conversation, metadata)
             finally:
                 follower.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await follower
     except (RedisError, OSError) as error:
         logger.warning("web socket closed, Redis unavailable: %s", error)
-        await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
+        await ws.send(json.dumps(_unavailable(ctx, "", metadata)))
         await ws.close(code=1011, reason="store unavailable")
 
 
-async def _read_frames(ctx: Any, ws: Any, conversation: str, origin: str) -> None:
+def _unavailable(ctx: Any, raw: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The store-is-down message, in the language of the frame's text or of the browser."""
+    language = ctx.conversations.offline_language(_frame_text(raw), metadata.get(LANGUAGE_HINT))
+    return dict(ctx.conversations.system("utter_gateway_unavailable", language))
+
+
+def _frame_text(raw: str) -> str:
+    try:
+        frame = json.loads(raw)
+    except (TypeError, ValueError):
+        return ""
+    return str(frame.get("text") or "") if isinstance(frame, dict) else ""
+
+
+async def _read_frames(ctx: Any, ws: Any, conversation: str, metadata: dict[str, Any]) -> None:
     try:
         while True:
             raw = await ws.recv()
-            if raw is None or not await _receive(ctx, ws, conversation, raw, origin):
+            if raw is None or not await _receive(ctx, ws, conversation, raw, metadata):
                 return
     except ConnectionClosed:
         pass
 
 
-async def _receive(ctx: Any, ws: Any, conversation: str, raw: str, origin: str) -> bool:
+async def _receive(ctx: Any, ws: Any, conversation: str, raw: str, metadata: dict[str, Any]) -> bool:
     """Handles one frame; False once the socket was closed because this device forgot the conversation."""
     try:
         if await ctx.identities.detached(conversation):
             await ws.close(code=4401, reason="this device forgot the conversation; POST /web/session")
             return False
-        incoming = await _parse(ctx, conversation, raw, {"origin": origin})
+        incoming = await _parse(ctx, conversation, raw, dict(metadata))
         if isinstance(incoming, dict):
             await ws.send(json.dumps(incoming))
             return True
@@ -209,7 +236,7 @@ async def _receive(ctx: Any, ws: Any, conversation: str, raw: str, origin: str) 
     except (StoreUnavailable, RedisError) as error:
         # The socket stays open; the widget keeps the message unacknowledged and sends it again.
         logger.warning("web message of %s not handled, Redis unavailable: %s", conversation, error)
-        await ws.send(json.dumps(ctx.conversations.system("utter_gateway_unavailable")))
+        await ws.send(json.dumps(_unavailable(ctx, raw, metadata)))
     return True
 
 
@@ -249,13 +276,13 @@ async def _parse(ctx: Any, conversation: str, raw: str, metadata: dict[str, Any]
     except (TypeError, ValueError):
         frame = None
     if not isinstance(frame, dict) or frame.get("type") not in ("message", "button"):
-        return conversations.system("utter_bad_request")
+        return conversations.system("utter_bad_request", await conversations.language_of(conversation))
     client_id = str(frame.get("client_id") or "")[:64] or None
     if frame["type"] == "message":
         return Incoming(conversation, "web", str(frame.get("text") or ""), metadata=metadata, client_id=client_id)
     button = await _offered_button(ctx, conversation, str(frame.get("payload") or ""))
     if button is None:
-        return conversations.system("utter_button_expired")
+        return conversations.system("utter_button_expired", await conversations.language_of(conversation))
     return Incoming(
         conversation, "web", button["payload"], shown_text=button["title"], metadata=metadata, client_id=client_id
     )

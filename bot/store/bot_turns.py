@@ -1,15 +1,12 @@
-"""How the bot's last turns went in each conversation: its language, and whether it failed to answer.
+"""Whether the bot failed to answer in each conversation lately.
 
-The gateway speaks for the bot when Rasa or the action server cannot: it needs the
-conversation's language for that, and to know that the bot failed recently, so that a
-typed request for a person is taken by the gateway itself.
+The gateway speaks for the bot when Rasa or the action server cannot: it needs to know that
+the bot failed recently, so that a typed request for a person is taken by the gateway itself.
 """
 
 from __future__ import annotations
 
 from redis.asyncio import Redis
-
-from bot.texts import DEFAULT_LANGUAGE
 
 KEY = "botturn:{conversation}"
 RETENTION_SECONDS = 90 * 24 * 3600
@@ -18,19 +15,14 @@ FAILURE_MEMORY_SECONDS = 15 * 60
 
 
 class BotTurns:
-    """Per conversation: the language of the bot's last answer and the time of its last failure."""
+    """Per conversation: the time of the bot's last failure."""
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def answered(self, conversation: str, language: str) -> None:
-        """The bot answered in ``language``: it is not failing any more."""
-        key = KEY.format(conversation=conversation)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, "language", language)
-            pipe.hdel(key, "failed_at")
-            pipe.expire(key, RETENTION_SECONDS)
-            await pipe.execute()
+    async def answered(self, conversation: str) -> None:
+        """The bot answered: it is not failing any more."""
+        await self._redis.hdel(KEY.format(conversation=conversation), "failed_at")
 
     async def failed(self, conversation: str, now: float) -> None:
         """The bot left a customer message unanswered."""
@@ -44,11 +36,6 @@ class BotTurns:
         """True if the bot's last turn failed within ``FAILURE_MEMORY_SECONDS``."""
         failed_at = await self._redis.hget(KEY.format(conversation=conversation), "failed_at")
         return failed_at is not None and now - float(failed_at) < FAILURE_MEMORY_SECONDS
-
-    async def language(self, conversation: str) -> str:
-        """The language the bot last answered in (the default before its first answer)."""
-        language = await self._redis.hget(KEY.format(conversation=conversation), "language")
-        return language.decode() if isinstance(language, bytes) else str(language or DEFAULT_LANGUAGE)
 
     async def forget(self, conversation: str) -> None:
         """Erases the record (the customer deleted their data)."""

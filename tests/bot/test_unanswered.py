@@ -9,6 +9,7 @@ from bot.handoff import Desk
 from bot.settings import PROJECT_ROOT
 from bot.store.bot_turns import FAILURE_MEMORY_SECONDS, BotTurns
 from bot.store.feedback import STATS, day_of
+from bot.store.languages import ConversationLanguages
 from bot.store.transcripts import TranscriptStore
 from bot.unanswered import TALK_TO_PERSON, PersonRequests, Unanswered
 from tests.bot.conftest import TEXTS, Clock
@@ -18,7 +19,8 @@ REQUESTS = PersonRequests.load(PROJECT_ROOT / "data" / "support" / "person_reque
 
 @pytest.fixture
 def unanswered(desk: Desk, redis: fakeredis.FakeAsyncRedis, clock: Clock) -> Unanswered:
-    return Unanswered(desk, desk.delivery, desk.analytics, TEXTS, REQUESTS, BotTurns(redis), clock)
+    languages = ConversationLanguages(redis)
+    return Unanswered(desk, desk.delivery, desk.analytics, TEXTS, REQUESTS, BotTurns(redis), languages, clock)
 
 
 @pytest.mark.parametrize(
@@ -90,16 +92,22 @@ async def test_the_button_always_reaches_a_person(unanswered: Unanswered) -> Non
 
 async def test_the_failing_mode_ends_with_an_answer_or_with_time(unanswered: Unanswered, clock: Clock) -> None:
     await unanswered.apologise("web-a", "web", "hello", "down")
-    await unanswered.turns.answered("web-a", "en")
+    await unanswered.turns.answered("web-a")
     assert not await unanswered.wants_person("web-a", "agent")
     await unanswered.apologise("web-b", "web", "hello", "down")
     clock.now += FAILURE_MEMORY_SECONDS + 1
     assert not await unanswered.wants_person("web-b", "agent")
 
 
-async def test_the_conversation_language_is_the_bots_last(unanswered: Unanswered) -> None:
-    assert await unanswered.turns.language("web-a") == "en"
-    await unanswered.turns.answered("web-a", "ko")
-    assert await unanswered.turns.language("web-a") == "ko"
-    await unanswered.turns.forget("web-a")
-    assert await unanswered.turns.language("web-a") == "en"
+async def test_the_apology_is_in_the_conversation_s_language(unanswered: Unanswered) -> None:
+    await unanswered.languages.follow("web-a", "배송 언제 와요?")
+    [apology] = await unanswered.apologise("web-a", "web", "배송 언제 와요?", "down")
+    assert apology["text"] == TEXTS.get("utter_bot_unavailable", "ko")
+    assert apology["buttons"] == [{"title": TEXTS.get("utter_button_talk_to_person", "ko"), "payload": TALK_TO_PERSON}]
+
+
+async def test_the_conversation_language_is_forgotten_with_the_conversation(unanswered: Unanswered) -> None:
+    assert await unanswered.languages.follow("web-a", "안녕하세요") == ("ko", True)
+    assert await unanswered.languages.get("web-a") == "ko"
+    await unanswered.languages.forget("web-a")
+    assert await unanswered.languages.get("web-a") == "en"
