@@ -46,7 +46,10 @@ def test_lookup_by_id_and_language(base: KnowledgeBase) -> None:
     assert faq is not None
     assert faq.topic == "shipping"
     assert "₩3,000" in faq.answer
-    assert base.get("shipping_cost", "ko") is None
+    korean = base.get("shipping_cost", "ko")
+    assert korean is not None
+    assert "3,000원" in korean.answer
+    assert base.get("shipping_cost", "ja") is None
 
 
 def _write(path: Path, answer: str) -> None:

@@ -294,7 +294,7 @@ def test_search(editor: KnowledgeEditor, query: str, language: str | None, topic
 
 
 def test_search_in_another_language_finds_nothing(editor: KnowledgeEditor) -> None:
-    assert editor.search("refund", language="ko") == []
+    assert editor.search("refund", language="ja") == []
 
 
 def test_a_write_that_fails_leaves_the_file_and_no_temporary_file(

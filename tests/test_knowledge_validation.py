@@ -95,8 +95,8 @@ def test_an_faq_id_that_is_not_snake_case_is_refused(editor: KnowledgeEditor) ->
 
 
 def test_an_faq_in_a_language_without_a_folder_is_refused(editor: KnowledgeEditor) -> None:
-    errors = refused(editor, lambda e: e.add_faq("mina", "ko", "shipping", "parcel_lockers", "Lockers?", "No.", TEN))
-    assert errors == ["there are no knowledge files for language 'ko'"]
+    errors = refused(editor, lambda e: e.add_faq("mina", "ja", "shipping", "parcel_lockers", "Lockers?", "No.", TEN))
+    assert errors == ["there are no knowledge files for language 'ja'"]
 
 
 # No phrasing in two FAQs, none equal to a held-out phrasing
