@@ -23,6 +23,7 @@ from knowledge.validation import (
     Rules,
     check_knowledge,
     knowledge_errors,
+    language_warnings,
     near_duplicates,
     normalise,
 )
@@ -219,7 +220,10 @@ class KnowledgeEditor:
                 new=draft.new,
                 needs_training=draft.needs_training,
                 reverts=reverts,
-                warnings=tuple(near_duplicates(draft.added_phrasings, candidate, self.rules.near_duplicate_warning)),
+                warnings=tuple(
+                    near_duplicates(draft.added_phrasings, candidate, self.rules.near_duplicate_warning)
+                    + language_warnings(candidate, draft.faq_id)
+                ),
             )
             self.log.append(change)
         return change

@@ -25,6 +25,9 @@ MARKDOWN_LINK = re.compile(r"\[(?P<text>[^\[\]]*)\]\((?P<url>[^()]*)\)")
 HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::[0-9]+)?(?:[/?#][^\s<>\"'`]*)?$")
 INSECURE_URL = re.compile(r"\b(?:http://|javascript:)[^\s)\]]*", re.IGNORECASE)
 TOPIC_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+DIGIT_RUN = re.compile(r"\d[\d,]*\d|\d")
+# Korean spacing (띄어쓰기) varies from writer to writer: "배송비 얼마" and "배송비얼마" are one phrasing.
+SPACE_BETWEEN_HANGUL = re.compile(r"(?<=[가-힣])\s+(?=[가-힣])")
 # What the training-data check copies from the project: everything the validation script reads.
 PROJECT_SKIP = {".git", ".venv", "var", "models", "results", "tests", "node_modules"}
 
@@ -57,10 +60,72 @@ class Report:
 
 
 def check_knowledge(base: KnowledgeBase, rules: Rules = Rules()) -> Report:
-    """Checks every rule on a whole knowledge base."""
+    """Checks every rule on a whole knowledge base.
+
+    The languages of one FAQ disagreeing is a warning here, not an error: an editor changes one
+    language at a time, and ``make validate`` (scripts/validate_data.py) fails on it before training.
+    """
     faqs = list(base)
     warnings = near_duplicates(all_phrasings(faqs), faqs, rules.near_duplicate_warning)
+    warnings += language_warnings(faqs)
     return Report(errors=knowledge_errors(faqs, rules), warnings=warnings)
+
+
+def language_warnings(faqs: Iterable[Faq], faq_id: str | None = None) -> list[str]:
+    """FAQs missing in a language, or quoting other numbers in another language (only ``faq_id``'s if given)."""
+    faqs = list(faqs)
+    if faq_id is not None:
+        languages = {faq.language for faq in faqs}
+        mine = [faq for faq in faqs if faq.id == faq_id]
+        return single_language_faqs(mine, languages) + number_disagreements(mine)
+    return single_language_faqs(faqs) + number_disagreements(faqs)
+
+
+def single_language_faqs(faqs: Iterable[Faq], languages: Iterable[str] | None = None) -> list[str]:
+    """Warnings for FAQs that some language of the knowledge base (or of ``languages``) lacks."""
+    by_id = _by_id(faqs)
+    languages = sorted(languages or {language for versions in by_id.values() for language in versions})
+    return [
+        f"FAQ {faq_id} exists in {', '.join(sorted(versions))} only; add it in {', '.join(missing)}"
+        for faq_id, versions in sorted(by_id.items())
+        if (missing := [language for language in languages if language not in versions])
+    ]
+
+
+def number_disagreements(faqs: Iterable[Faq]) -> list[str]:
+    """FAQs whose answers quote different numbers in different languages (a price, a day count, a phone number).
+
+    Numbers are the digit runs of an answer, commas and leading zeros dropped ("₩3,000" and
+    "3,000원" are both 3000), compared as sets with the first language in alphabetical order.
+    """
+    problems = []
+    for faq_id, versions in sorted(_by_id(faqs).items()):
+        (reference, first), *others = sorted(versions.items())
+        expected = answer_numbers(first.answer)
+        for language, faq in others:
+            found = answer_numbers(faq.answer)
+            if found != expected:
+                problems.append(
+                    f"FAQ {faq_id}: the {language} answer quotes {_numbers(found - expected)} and lacks "
+                    f"{_numbers(expected - found)} of the {reference} answer"
+                )
+    return problems
+
+
+def answer_numbers(text: str) -> set[int]:
+    """The numbers written with digits in a text."""
+    return {int(run.replace(",", "")) for run in DIGIT_RUN.findall(text)}
+
+
+def _numbers(values: set[int]) -> str:
+    return ", ".join(f"{value:,}" for value in sorted(values)) or "nothing"
+
+
+def _by_id(faqs: Iterable[Faq]) -> dict[str, dict[str, Faq]]:
+    by_id: dict[str, dict[str, Faq]] = {}
+    for faq in faqs:
+        by_id.setdefault(faq.id, {})[faq.language] = faq
+    return by_id
 
 
 def knowledge_errors(faqs: Iterable[Faq], rules: Rules = Rules()) -> list[str]:
@@ -178,8 +243,8 @@ def near_duplicates(phrasings: Iterable[tuple[str, Faq]], faqs: Iterable[Faq], t
 
 
 def normalise(text: str) -> str:
-    """Case- and space-insensitive form of a phrasing."""
-    return " ".join(text.casefold().split())
+    """Case- and space-insensitive form of a phrasing (spaces between Hangul syllables dropped)."""
+    return SPACE_BETWEEN_HANGUL.sub("", " ".join(text.casefold().split()))
 
 
 def validate_training_data(

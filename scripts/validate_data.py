@@ -1,4 +1,7 @@
-"""``rasa data validate``, strict, plus the knowledge-base checks.
+"""``rasa data validate``, strict, plus the knowledge-base and language checks.
+
+Every response needs a variation in every language of data/languages.yml, with the same
+placeholders and buttons, and the languages of an FAQ must quote the same numbers.
 
 Rasa warns about every response that no story or rule names. Responses sent by
 custom actions or asked by forms are never named in stories, so those warnings
@@ -12,13 +15,17 @@ import re
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
+import yaml
 from rasa.cli.utils import validate_files
 from rasa.shared.importers.importer import TrainingDataImporter
 
 from addons.input_guard import GUARD_INTENTS
 from bot.identity.sessions import GREETING_INTENT
 from knowledge import KnowledgeBase, KnowledgeError
+from knowledge.validation import number_disagreements
+from support.language import languages
 
 ROOT = Path(__file__).resolve().parent.parent
 UNUSED_RESPONSE = re.compile(r"The utterance '(?P<name>[\w/]+)' is not used in any story or rule\.")
@@ -26,6 +33,7 @@ UNUSED_RESPONSE = re.compile(r"The utterance '(?P<name>[\w/]+)' is not used in a
 RETRIEVAL_INTENT_MERGE = "The following duplicated intents have been found across multiple domain files: faq"
 INTENT_WITHOUT_EXAMPLES = re.compile(r"The intent '(?P<name>\w+)' is listed in the domain file, but is not found")
 RESPONSE_NAME = re.compile(r"utter_[a-z0-9_]+")
+PLACEHOLDER = re.compile(r"\{(\w+)")
 # Sent by Rasa's own actions: the retrieval action and the two-stage fallback's rephrase step.
 USED_BY_RASA = {"utter_faq", "utter_ask_rephrase"}
 
@@ -66,12 +74,51 @@ def unexpected_warnings(messages: list[str], named_in_code: set[str], form_slots
     return problems
 
 
+def translation_problems(responses: dict[str, list[dict[str, Any]]], codes: list[str]) -> list[str]:
+    """Responses without a variation in some language, or whose languages differ in placeholders or buttons.
+
+    The default language (first code) is the unconditioned variation; the others are conditioned
+    on the ``language`` slot.
+    """
+    problems = []
+    for name, variations in responses.items():
+        by_language = {code: [v for v in variations if _language(v, codes[0]) == code] for code in codes}
+        reference = by_language[codes[0]]
+        for code in codes:
+            if not by_language[code]:
+                problems.append(f"response {name} has no {code} variation")
+            elif code != codes[0] and _shape(by_language[code]) != _shape(reference):
+                problems.append(
+                    f"response {name}: the {code} variations' placeholders or buttons differ from {codes[0]}"
+                )
+    return problems
+
+
+def _language(variation: dict[str, Any], default: str) -> str:
+    conditions = variation.get("condition") or []
+    return next((str(c["value"]) for c in conditions if c.get("name") == "language"), default)
+
+
+def _shape(variations: list[dict[str, Any]]) -> list[tuple[frozenset[str], tuple[str, ...]]]:
+    """What must match across languages: each variation's placeholders and button payloads."""
+    return sorted(
+        (frozenset(PLACEHOLDER.findall(str(v.get("text", "")))), tuple(b["payload"] for b in v.get("buttons") or []))
+        for v in variations
+    )
+
+
 def main() -> int:
     """Command line entry point."""
     try:
-        KnowledgeBase.load(ROOT / "data" / "knowledge")
+        base = KnowledgeBase.load(ROOT / "data" / "knowledge")
     except KnowledgeError as error:
         print(f"knowledge base: {error}", file=sys.stderr)
+        return 1
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    language_problems = number_disagreements(base) + translation_problems(domain["responses"], languages().codes)
+    for problem in language_problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if language_problems:
         return 1
     importer = TrainingDataImporter.load_from_config(
         str(ROOT / "config.yml"), str(ROOT / "domain.yml"), [str(ROOT / "data")]

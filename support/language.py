@@ -16,7 +16,9 @@ from typing import Any
 import yaml
 
 # LANGUAGES_FILE replaces it for one process: scripts/compare_korean_nlu.py tries other encoders with it.
-LANGUAGES_FILE = Path(os.environ.get("LANGUAGES_FILE") or Path(__file__).resolve().parent.parent / "data" / "languages.yml")
+LANGUAGES_FILE = Path(
+    os.environ.get("LANGUAGES_FILE") or Path(__file__).resolve().parent.parent / "data" / "languages.yml"
+)
 # Carry no language: the letters in an address or a link are not what the customer wrote in.
 _NEUTRAL_SPANS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+", re.IGNORECASE)
 

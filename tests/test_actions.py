@@ -36,7 +36,9 @@ async def run(action: Any, tracker_name: str, **slots: Any) -> tuple[list[dict[s
 
 async def test_first_contact_gets_the_privacy_notice(services: Services) -> None:
     messages, events = await run(actions.ActionSessionStart(), "new_customer")
-    assert messages == [{"text": "Before we start: I keep this chat for 90 days.", "utter_action": "utter_privacy_notice"}]
+    assert messages == [
+        {"text": "Before we start: I keep this chat for 90 days.", "utter_action": "utter_privacy_notice"}
+    ]
     assert events == [
         SessionStarted(),
         SlotSet("language", "en"),

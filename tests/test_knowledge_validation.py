@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import EditRefused, KnowledgeBase, KnowledgeEditor, Rules, check_directory, validate_training_data
-from knowledge.validation import link_errors
+from knowledge.validation import answer_numbers, language_warnings, link_errors
 from tests.conftest import ROOT
 
 SHIPPED = ROOT / "data" / "knowledge"
@@ -273,3 +273,40 @@ def test_training_data_validation_reports_a_phrasing_that_clashes_with_an_intent
     assert len(problems) == 1
     assert "The example 'human please' was found labeled with multiple different intents" in problems[0]
     assert "faq, request_human" in problems[0]
+
+
+# The languages of one FAQ agree
+
+
+def test_an_answer_quoting_another_number_than_its_other_language_is_warned_about(editor: KnowledgeEditor) -> None:
+    korean = KnowledgeBase.load(editor.directory).get("shipping_cost", "ko")
+    assert korean is not None
+    change = editor.edit_answer("mina", "ko", "shipping_cost", korean.answer.replace("3,000원", "3,500원"))
+    assert change.warnings == ("FAQ shipping_cost: the ko answer quotes 3,500 and lacks 3,000 of the en answer",)
+
+
+def test_an_faq_added_in_one_language_only_is_warned_about(editor: KnowledgeEditor) -> None:
+    change = editor.add_faq("mina", "en", "shipping", "parcel_lockers", "Lockers?", "No.", TEN)
+    assert change.warnings == ("FAQ parcel_lockers exists in en only; add it in ko",)
+
+
+def test_numbers_are_compared_without_currency_commas_or_leading_zeros() -> None:
+    assert answer_numbers("₩3,000 until 09:00, call 1588-0123") == {3000, 9, 0, 1588, 123}
+    assert answer_numbers("3,000원, 09:00까지, 1588-0123") == answer_numbers("₩3,000 until 09:00, call 1588-0123")
+
+
+def test_the_shipped_languages_agree() -> None:
+    faqs = list(KnowledgeBase.load(SHIPPED))
+    assert language_warnings(faqs) == []
+    assert {faq.language for faq in faqs} == {"en", "ko"}
+
+
+def test_korean_phrasings_that_differ_only_in_spacing_are_one_phrasing(editor: KnowledgeEditor) -> None:
+    korean = KnowledgeBase.load(editor.directory).get("shipping_cost", "ko")
+    assert korean is not None
+    spaced = next(p for p in korean.phrasings if " " in p)
+    unspaced = spaced.replace(" ", "")
+    assert unspaced != spaced
+    errors = refused(editor, lambda e: e.add_phrasing("mina", "ko", "returns_window", unspaced))
+    # returns_refunds.yml is read before shipping.yml: the message quotes the first writing it met.
+    assert errors == [f"the phrasing '{spaced}' belongs to two FAQs: returns_window and shipping_cost (ko)"]

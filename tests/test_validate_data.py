@@ -1,4 +1,9 @@
-from scripts.validate_data import responses_named_in_code, unexpected_warnings
+from typing import Any
+
+import yaml
+
+from scripts.validate_data import responses_named_in_code, translation_problems, unexpected_warnings
+from tests.conftest import ROOT
 
 NAMED = {"utter_data_deleted", "utter_cannot_cancel_"}
 FORM_SLOTS = {"email", "confirmation"}
@@ -27,3 +32,35 @@ def test_dynamic_response_names_are_found_by_prefix() -> None:
     named = responses_named_in_code()
     assert "utter_cannot_cancel_" in named
     assert "utter_order_status_" in named
+
+
+KOREAN = [{"type": "slot", "name": "language", "value": "ko"}]
+
+
+def test_a_response_without_its_korean_variation_fails() -> None:
+    responses: dict[str, list[dict[str, Any]]] = {
+        "utter_greet": [{"text": "Hi"}, {"text": "안녕하세요", "condition": KOREAN}],
+        "utter_goodbye": [{"text": "Bye"}],
+    }
+    assert translation_problems(responses, ["en", "ko"]) == ["response utter_goodbye has no ko variation"]
+
+
+def test_a_korean_variation_with_other_placeholders_or_buttons_fails() -> None:
+    button = [{"title": "Talk to a person", "payload": "/request_human"}]
+    responses: dict[str, list[dict[str, Any]]] = {
+        "utter_code_sent": [{"text": "Sent to {email}"}, {"text": "{mail}로 보냈어요", "condition": KOREAN}],
+        "utter_default": [{"text": "Sorry", "buttons": button}, {"text": "죄송해요", "condition": KOREAN}],
+        "utter_ok": [
+            {"text": "Ok {name}", "buttons": button},
+            {"text": "{name}님", "buttons": button, "condition": KOREAN},
+        ],
+    }
+    assert translation_problems(responses, ["en", "ko"]) == [
+        "response utter_code_sent: the ko variations' placeholders or buttons differ from en",
+        "response utter_default: the ko variations' placeholders or buttons differ from en",
+    ]
+
+
+def test_the_shipped_domain_has_every_response_in_every_language() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert translation_problems(domain["responses"], ["en", "ko"]) == []

@@ -7,6 +7,7 @@
   var origin = new URL(script ? script.src : window.location.href).origin;
   var wsOrigin = origin.replace(/^http/, "ws");
   var labels = {};
+  var language = "";
   var socket = null;
   var retryDelay = 500;
   var seen = {};
@@ -22,6 +23,9 @@
   var RESEND_MS = 5000;
   var pending = loadPending();
   var socketNumber = Date.now();
+  // The browser's language: the server's hint for a first message without letters, and for the
+  // labels of a new conversation. The conversation's own language wins once the customer writes.
+  var browserLanguage = navigator.language || document.documentElement.lang || "";
 
   function make(tag, className, text) {
     var node = document.createElement(tag);
@@ -36,7 +40,7 @@
     style.href = origin + "/widget.css";
     document.head.appendChild(style);
 
-    el.launcher = make("button", "maru-launcher", labels.open);
+    el.launcher = make("button", "maru-launcher");
     el.launcher.type = "button";
     el.launcher.setAttribute("aria-expanded", "false");
     el.launcher.setAttribute("aria-controls", "maru-panel");
@@ -45,13 +49,12 @@
     el.panel.id = "maru-panel";
     el.panel.hidden = true;
     el.panel.setAttribute("role", "dialog");
-    el.panel.setAttribute("aria-label", labels.title);
 
     var header = make("header", "maru-header");
-    header.appendChild(make("h2", "maru-title", labels.title));
+    el.title = make("h2", "maru-title");
+    header.appendChild(el.title);
     el.close = make("button", "maru-close", "×");
     el.close.type = "button";
-    el.close.setAttribute("aria-label", labels.close);
     header.appendChild(el.close);
 
     el.log = make("div", "maru-log");
@@ -65,13 +68,12 @@
     el.form = make("form", "maru-form");
     el.input = make("input", "maru-input");
     el.input.type = "text";
-    el.input.setAttribute("aria-label", labels.placeholder);
-    el.input.placeholder = labels.placeholder;
     el.input.autocomplete = "off";
-    var send = make("button", "maru-send", labels.send);
-    send.type = "submit";
+    el.send = make("button", "maru-send");
+    el.send.type = "submit";
     el.form.appendChild(el.input);
-    el.form.appendChild(send);
+    el.form.appendChild(el.send);
+    relabel(labels, language);
 
     el.panel.appendChild(header);
     el.panel.appendChild(el.log);
@@ -90,6 +92,22 @@
       if (!text.trim()) return;
       el.input.value = "";
       sendFrame({ type: "message", text: text }, text);
+    });
+  }
+
+  // Every label in the conversation's language; called again when the customer switches language.
+  function relabel(newLabels, newLanguage) {
+    labels = newLabels;
+    if (newLanguage) el.panel.lang = newLanguage;
+    el.launcher.textContent = labels.open;
+    el.panel.setAttribute("aria-label", labels.title);
+    el.title.textContent = labels.title;
+    el.close.setAttribute("aria-label", labels.close);
+    el.input.setAttribute("aria-label", labels.placeholder);
+    el.input.placeholder = labels.placeholder;
+    el.send.textContent = labels.send;
+    Array.prototype.forEach.call(el.log.querySelectorAll(".maru-sending-label"), function (node) {
+      node.textContent = labels.sending;
     });
   }
 
@@ -240,12 +258,14 @@
       el.queue.textContent = data.text;
     } else if (data.type === "ack") {
       acknowledged(data.client_id);
+    } else if (data.type === "language") {
+      relabel(data.labels, data.language);
     }
   }
 
   function connect() {
     socketNumber += 1;
-    socket = new WebSocket(wsOrigin + "/web/socket");
+    socket = new WebSocket(wsOrigin + "/web/socket?lang=" + encodeURIComponent(browserLanguage));
     socket.addEventListener("open", function () { retryDelay = 500; setStatus(""); });
     socket.addEventListener("message", onEvent);
     socket.addEventListener("close", function () {
@@ -257,6 +277,7 @@
 
   function start() {
     var body = opened ? { resume: true } : (customerToken ? { customer_token: customerToken } : {});
+    body.language = browserLanguage;
     fetch(origin + "/web/session", {
       method: "POST",
       credentials: "include",
@@ -265,7 +286,7 @@
     })
       .then(function (response) { return response.json(); })
       .then(function (session) {
-        if (!el.panel) { labels = session.labels; build(); }
+        if (!el.panel) { labels = session.labels; language = session.language; build(); }
         opened = true;
         pendingNotice = session.notice || null;
         connect();

@@ -74,12 +74,22 @@
     return said.length ? said[said.length - 1] : "";
   }
 
+  // The customer's language (context.language, e.g. "ko"), so an agent sees it before claiming.
+  function languageBadge(handoff) {
+    var code = String(((handoff || {}).context || {}).language || "en");
+    var badge = make("span", " " + code.toUpperCase(), "language");
+    badge.title = "Customer writes in " + code;
+    badge.setAttribute("data-language", code);
+    return badge;
+  }
+
   function renderQueue(data) {
     var body = $("queued").querySelector("tbody"); body.textContent = "";
     data.queued.forEach(function (h) {
       var row = make("tr"); row.setAttribute("data-conversation", h.conversation);
       var who = cell(row, h.conversation + " (" + h.channel + ") ");
       who.appendChild(identityBadge(h.identity, (h.context || {}).customer));
+      who.appendChild(languageBadge(h));
       if (h.priority) who.appendChild(make("span", " priority", "priority"));
       cell(row, reasonLabel(h.reason)); cell(row, minutes(h.waiting_seconds)); cell(row, firstAsk(h));
       cell(row, "").appendChild(button("Claim", function () { claim(h.conversation); }));
@@ -232,8 +242,10 @@
     if (!handoff) { box.appendChild(make("p", "The bot has this conversation.")); return; }
     var context = handoff.context || {};
     var summary = context.summary || {};
-    box.appendChild(make("h2", "Handed off: " + reasonLabel(handoff.reason) + (handoff.priority ? " (priority)" : "") +
-      (handoff.agent ? " · with " + handoff.agent : " · waiting")));
+    var heading = make("h2", "Handed off: " + reasonLabel(handoff.reason) + (handoff.priority ? " (priority)" : "") +
+      (handoff.agent ? " · with " + handoff.agent : " · waiting"));
+    heading.appendChild(languageBadge(handoff));
+    box.appendChild(heading);
     if (context.interrupted_flow) box.appendChild(make("p", "Interrupted: " + context.interrupted_flow));
     box.appendChild(list("Customer asked", summary.customer_said || []));
     box.appendChild(list("Bot answered", summary.bot_said || []));
