@@ -135,10 +135,11 @@ def e5_encoder() -> E5Encoder:
     return E5Encoder()
 
 
-ENCODERS: dict[str, Callable[[], SentenceEncoder | E5Encoder]] = {"minilm": default_encoder, "e5": e5_encoder}
+Encoder = SentenceEncoder | E5Encoder
+ENCODERS: dict[str, Callable[[], Encoder]] = {"minilm": default_encoder, "e5": e5_encoder}
 
 
-def encoder_for(language: str) -> SentenceEncoder | E5Encoder:
+def encoder_for(language: str) -> Encoder:
     """The sentence encoder that reads a language (``sentence_encoder`` in data/languages.yml)."""
     return ENCODERS[languages().sentence_encoder(language)]()
 

@@ -1,7 +1,7 @@
 """Precision, recall and F1 of frustration detection on the labelled evaluation set.
 
 Trains the turn model on data/frustration/training/<lang>.yml exactly as the pipeline
-does, then scores the held-out ``test`` half of tests/data/frustration/<lang>.yml
+does (with the language's sentence encoder), then scores the held-out ``test`` half of tests/data/frustration/<lang>.yml
 (``--split tune`` for the other half). Prints overall and per-signal figures.
 """
 
@@ -13,14 +13,14 @@ from typing import Any
 
 import yaml
 
-from addons.sentence_featurizer import SentenceEncoder, packaged_encoder_dir, shared_encoder
+from addons.sentence_featurizer import Encoder, encoder_for
 from frustration.model import TurnModel, training_turns
 from frustration.scoring import dialogue_signals, lexicon_for, score_turn, text_signals
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def predict(turn: dict[str, Any], model: TurnModel, encoder: SentenceEncoder, language: str) -> tuple[bool, set[str]]:
+def predict(turn: dict[str, Any], model: TurnModel, encoder: Encoder, language: str) -> tuple[bool, set[str]]:
     """Whether the turn is frustrated, and the signals found, as the assistant would decide."""
     lexicon = lexicon_for(language)
     context = turn.get("context") or []
@@ -50,7 +50,8 @@ def main() -> None:
     arguments = parser.parse_args()
     data = yaml.safe_load((ROOT / "tests" / "data" / "frustration" / f"{arguments.language}.yml").read_text())
     turns = [t for t in data["turns"] if t["split"] == arguments.split]
-    encoder = shared_encoder(str(packaged_encoder_dir()), 128)
+    # Each language's turns are read by its own sentence encoder, as in the pipeline (data/languages.yml).
+    encoder = encoder_for(arguments.language)
     texts, labels = training_turns(arguments.language)
     model = TurnModel.fit(texts, labels, encoder.encode, lexicon_for(arguments.language))
     counts = {"tp": 0, "fp": 0, "fn": 0}
