@@ -181,8 +181,9 @@ class SentenceLinearClassifier(GraphComponent):
 
     def _fit(self, language: str, examples: list[tuple[Message, str]]) -> LinearModel:
         messages, labels = [m for m, _ in examples], [label for _, label in examples]
-        features = SentenceFeatures.fit(messages, language, self._config["dense_weight"], self._config["ngrams"])
-        names, weights, bias, scale = fit_linear_model(features.transform(messages), labels, self._config)
+        config = for_language(self._config, language)
+        features = SentenceFeatures.fit(messages, language, config["dense_weight"], config["ngrams"])
+        names, weights, bias, scale = fit_linear_model(features.transform(messages), labels, config)
         return LinearModel(names, {"weights": weights, "bias": bias, "scale": scale}, features)
 
     def _persist(self) -> None:
@@ -209,7 +210,7 @@ class SentenceLinearClassifier(GraphComponent):
         try:
             with model_storage.read_from(resource) as directory:
                 models = {
-                    folder.name: _load_model(folder, folder.name, config["dense_weight"])
+                    folder.name: _load_model(folder, folder.name, for_language(config, folder.name)["dense_weight"])
                     for folder in sorted(directory.iterdir())
                     if (folder / WEIGHTS_FILE).is_file()
                 }
@@ -270,10 +271,10 @@ class FaqClassifier(SentenceLinearClassifier):
             "joint_confidence": False,
             "similarity_confidence": False,
             "knowledge_dir": None,
-            # Per language, since each encoder spreads its similarities differently: chosen on the
-            # validation half by scripts/evaluate_live_phrasings.py (docs/editing.md).
-            "live_threshold": {"en": 0.6},
-            "live_margin": {"en": 0.05},
+            # Chosen on the validation half by scripts/evaluate_live_phrasings.py (docs/editing.md);
+            # like any setting, given per language where encoders spread similarities differently.
+            "live_threshold": 0.6,
+            "live_margin": 0.05,
         }
 
     def _training_examples(self, training_data: TrainingData) -> list[tuple[Message, str]]:
@@ -329,8 +330,8 @@ class FaqClassifier(SentenceLinearClassifier):
                     language,
                     config["retrieval_intent"],
                     encoder_for(language).encode,
-                    _per_language(config["live_threshold"], language),
-                    _per_language(config["live_margin"], language),
+                    for_language(config, language)["live_threshold"],
+                    for_language(config, language)["live_margin"],
                 )
         return classifier
 
@@ -448,8 +449,13 @@ def _sparse_block(message: Message, origin: str, width: int) -> sp.spmatrix:
     return sp.csr_matrix((1, width))
 
 
-def _per_language(setting: Any, language: str) -> float:
-    """A setting given per language (a mapping with the default language's value as fallback) or for all."""
-    if isinstance(setting, dict):
-        return float(setting[language] if language in setting else setting[languages().default])
-    return float(setting)
+def for_language(config: dict[str, Any], language: str) -> dict[str, Any]:
+    """The settings for one language: a setting may be given per language ({en: 10, ko: 100}).
+
+    A language missing from such a mapping takes the default language's value.
+    """
+    default = languages().default
+    return {
+        name: (value[language] if language in value else value[default]) if isinstance(value, dict) else value
+        for name, value in config.items()
+    }

@@ -40,6 +40,8 @@ class Lexicon:
     fallback_phrases: tuple[str, ...]
     model_reason: str
     dialogue: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What counts as a word when comparing a question with earlier ones (Korean: Hangul runs too).
+    content_word: re.Pattern[str] = CONTENT_WORD
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
@@ -67,6 +69,7 @@ class Lexicon:
             fallback_phrases=tuple(p.lower() for p in raw["fallback_bot_phrases"]),
             model_reason=raw["model_reason"],
             dialogue=raw["dialogue"],
+            content_word=re.compile(raw.get("content_word", CONTENT_WORD.pattern)),
         )
 
     def signal(self, name: str) -> Signal | None:
@@ -122,9 +125,9 @@ def dialogue_signals(text: str, earlier_customer: list[str], earlier_bot: list[s
     """Signals from the conversation so far: a repeated question, repeated misunderstandings."""
     found = []
     repeated = lexicon.dialogue["repeated_question"]
-    words = set(CONTENT_WORD.findall(text.lower()))
+    words = set(lexicon.content_word.findall(text.lower()))
     for earlier in earlier_customer:
-        other = set(CONTENT_WORD.findall(earlier.lower()))
+        other = set(lexicon.content_word.findall(earlier.lower()))
         if words and other and len(words & other) / len(words | other) >= repeated["min_overlap"]:
             found.append(Signal("repetition", repeated["reason"], float(repeated["weight"])))
             break

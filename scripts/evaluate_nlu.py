@@ -2,7 +2,8 @@
 
 Prints intent accuracy on tests/nlu/core_held_out.yml plus the FAQ held-out
 phrasings (as intent ``faq``), and FAQ-retrieval accuracy (the right ``faq/<id>``)
-on the held-out phrasings of the knowledge base. Writes results/nlu_evaluation.json.
+on the held-out phrasings of the knowledge base, per language (and, where there is one, on the
+blind FAQ set). Writes results/nlu_evaluation_<language>.json.
 """
 
 from __future__ import annotations
@@ -30,21 +31,32 @@ def language_file(directory: Path, stem: str, language: str) -> Path:
     return directory / (f"{stem}.yml" if language == languages().default else f"{stem}_{language}.yml")
 
 
-def held_out_cases(language: str) -> list[tuple[str, str, str | None]]:
-    """(text, expected intent, expected FAQ id) for every held-out example of a language.
+Cases = list[tuple[str, str, str | None]]
 
-    The core intents' held-out file, the FAQs' ``held_out`` phrasings and, where there is one, the
-    blind FAQ set written by someone who never saw the knowledge files (tests/data/nlu/faq_blind_*).
+
+def held_out_cases(language: str) -> Cases:
+    """(text, expected intent, expected FAQ id) for every held-out example of a language."""
+    return [case for cases in held_out_sets(language).values() for case in cases]
+
+
+def held_out_sets(language: str) -> dict[str, Cases]:
+    """The held-out examples of a language by source.
+
+    The core intents' held-out file, the FAQs' ``held_out`` phrasings (written with the training
+    phrasings) and, where there is one, the blind FAQ set written by someone who never saw the
+    knowledge files (tests/data/nlu/faq_blind_<language>.yml).
     """
     core = load_data(str(language_file(ROOT / "tests" / "nlu", "core_held_out", language)))
-    cases: list[tuple[str, str, str | None]] = [(m.get("text"), m.get("intent"), None) for m in core.intent_examples]
-    for faq in KnowledgeBase.load(ROOT / "data" / "knowledge").faqs(language):
-        cases += [(text, "faq", faq.id) for text in faq.held_out]
+    faqs = KnowledgeBase.load(ROOT / "data" / "knowledge").faqs(language)
+    sets: dict[str, Cases] = {
+        "core intents": [(m.get("text"), m.get("intent"), None) for m in core.intent_examples],
+        "FAQ held-out": [(text, "faq", faq.id) for faq in faqs for text in faq.held_out],
+    }
     blind = ROOT / "tests" / "data" / "nlu" / f"faq_blind_{language}.yml"
     if blind.is_file():
-        for faq_id, texts in yaml.safe_load(blind.read_text(encoding="utf-8"))["faq_blind"].items():
-            cases += [(text, "faq", faq_id) for text in texts]
-    return cases
+        written = yaml.safe_load(blind.read_text(encoding="utf-8"))["faq_blind"]
+        sets["FAQ blind"] = [(text, "faq", faq_id) for faq_id, texts in written.items() for text in texts]
+    return sets
 
 
 def predicted_faq(parse: dict[str, Any]) -> str | None:
@@ -54,14 +66,21 @@ def predicted_faq(parse: dict[str, Any]) -> str | None:
 
 
 async def evaluate(model: Path, language: str) -> dict[str, Any]:
-    """Parses every held-out case and scores it."""
+    """Parses every held-out case and scores it, in all and by source."""
     # Imported here: rasa.core pulls in apscheduler's pkg_resources, which the unit tests treat as an error.
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
+    sets = held_out_sets(language)
+    result = await score(agent, [case for cases in sets.values() for case in cases])
+    result["by_source"] = {name: await score(agent, cases) for name, cases in sets.items()}
+    return result
+
+
+async def score(agent: Any, cases: Cases) -> dict[str, Any]:
+    """Intent accuracy, FAQ retrieval and the errors on some cases."""
     intent_hits, faq_hits, faq_total = 0, 0, 0
     confusions: Counter[str] = Counter()
-    cases = held_out_cases(language)
     for text, intent, faq_id in cases:
         parse = await agent.parse_message(text)
         predicted = parse["intent"]["name"]
@@ -77,7 +96,7 @@ async def evaluate(model: Path, language: str) -> dict[str, Any]:
     return {
         "intent_accuracy": round(intent_hits / len(cases), 4),
         "intent_cases": len(cases),
-        "faq_retrieval_accuracy": round(faq_hits / faq_total, 4),
+        "faq_retrieval_accuracy": round(faq_hits / faq_total, 4) if faq_total else None,
         "faq_cases": faq_total,
         "errors": dict(confusions.most_common()),
     }
@@ -89,17 +108,27 @@ def main() -> None:
     parser.add_argument(
         "--model", type=Path, default=Path(os.environ.get("MODEL_DIR", ROOT / "models")) / "maru.tar.gz"
     )
-    parser.add_argument("--language", default="en")
+    parser.add_argument("--language", help="one language (default: every language of data/languages.yml)")
     arguments = parser.parse_args()
     logging.disable(logging.INFO)
-    results = asyncio.run(evaluate(arguments.model, arguments.language))
-    output = ROOT / "results" / "nlu_evaluation.json"
-    output.parent.mkdir(exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n")
+    for language in [arguments.language] if arguments.language else languages().codes:
+        results = asyncio.run(evaluate(arguments.model, language))
+        output = ROOT / "results" / f"nlu_evaluation_{language}.json"
+        output.parent.mkdir(exist_ok=True)
+        output.write_text(json.dumps(results, indent=2) + "\n")
+        report(language, results)
+
+
+def report(language: str, results: dict[str, Any]) -> None:
+    """Prints one language's figures and its most frequent errors."""
+    print(f"--- {language}")
     print(f"intent accuracy        {results['intent_accuracy']:.1%}  ({results['intent_cases']} held-out messages)")
     print(
         f"FAQ retrieval accuracy {results['faq_retrieval_accuracy']:.1%}  ({results['faq_cases']} held-out phrasings)"
     )
+    for name, part in results["by_source"].items():
+        faq = f", FAQ retrieval {part['faq_retrieval_accuracy']:.1%}" if part["faq_cases"] else ""
+        print(f"  {name:<13} intent {part['intent_accuracy']:.1%} ({part['intent_cases']}){faq}")
     print("most frequent errors (expected -> predicted):")
     for confusion, count in list(results["errors"].items())[:15]:
         print(f"  {count:3d}  {confusion}")

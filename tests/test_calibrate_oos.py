@@ -1,7 +1,10 @@
 from pathlib import Path
 
+import pytest
+
 from knowledge import KnowledgeBase
 from scripts.calibrate_oos import OOS_DIR, Case, Parse, choose, decide, examples, score, split_half, to_parse
+from scripts.evaluate_nlu import language_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,16 +65,17 @@ def test_choose_takes_the_lowest_threshold_that_separates_the_cases() -> None:
     assert choose(cases, parses) == (0.0, 0.1)
 
 
-def test_out_of_scope_sets_are_disjoint_from_each_other_and_from_training() -> None:
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_out_of_scope_sets_are_disjoint_from_each_other_and_from_training(language: str) -> None:
     validation, test = (
-        {text.lower() for _, text in examples(OOS_DIR / f"out_of_scope_{split}.yml")}
+        {text.lower() for _, text in examples(language_file(OOS_DIR, f"out_of_scope_{split}", language))}
         for split in ("validation", "test")
     )
-    training = {text.lower() for path in (ROOT / "data" / "nlu").glob("*.yml") for _, text in examples(path)}
-    faqs = KnowledgeBase.load(ROOT / "data" / "knowledge").faqs("en")
+    training = {text.lower() for path in (ROOT / "data" / "nlu").rglob("*.yml") for _, text in examples(path)}
+    faqs = KnowledgeBase.load(ROOT / "data" / "knowledge").faqs(language)
     training |= {text.lower() for faq in faqs for text in faq.phrasings}
     held_out = {text.lower() for faq in faqs for text in faq.held_out}
-    held_out |= {text.lower() for _, text in examples(ROOT / "tests" / "nlu" / "core_held_out.yml")}
+    held_out |= {text.lower() for _, text in examples(language_file(ROOT / "tests" / "nlu", "core_held_out", language))}
     assert len(validation) >= 100
     assert len(test) >= 100
     assert not validation & test

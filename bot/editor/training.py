@@ -27,6 +27,7 @@ from bot.rasa import RasaClient
 from bot.settings import PROJECT_ROOT, Settings
 from bot.store.training import TrainingStore
 from knowledge import KnowledgeBase
+from support.language import languages
 
 logger = logging.getLogger(__name__)
 LIVE_MODEL = "maru.tar.gz"
@@ -96,14 +97,7 @@ class Trainer:
             await self._train(candidate)
             await self.store.update(state="checking", progress=90)
             cases = await asyncio.to_thread(held_out_digest, self.project_root)
-            before = await self._measured(self.models_dir / LIVE_MODEL, cases)
-            after = await self._measured(candidate, cases)
-            await self.store.update(accuracy_before=before, accuracy_after=after)
-            if after < before - self.accuracy_margin:
-                raise TrainingFailed(
-                    f"refused: FAQ accuracy on held-out phrasings would drop from {before:.1%} to {after:.1%} "
-                    f"(allowed drop {self.accuracy_margin:.1%})"
-                )
+            await self._check(candidate, cases)
             await self.store.update(state="swapping", progress=95)
             await self._swap(candidate)
             await self.store.update(state="done", progress=100, finished=time.time())
@@ -147,19 +141,33 @@ class Trainer:
         await process.wait()
         return process
 
-    async def _measured(self, model: Path, cases: str) -> float:
+    async def _check(self, candidate: Path, cases: str) -> None:
+        """Refuses the candidate if its FAQ accuracy drops by more than the margin in any language."""
+        for language in languages().codes:
+            before = await self._measured(self.models_dir / LIVE_MODEL, cases, language)
+            after = await self._measured(candidate, cases, language)
+            await self.store.update(accuracy_before=before, accuracy_after=after)
+            if after < before - self.accuracy_margin:
+                raise TrainingFailed(
+                    f"refused: FAQ accuracy on {language} held-out phrasings would drop from {before:.1%} to "
+                    f"{after:.1%} (allowed drop {self.accuracy_margin:.1%})"
+                )
+
+    async def _measured(self, model: Path, cases: str, language: str) -> float:
         """A model's accuracy, measured once per model and held-out set: the live model was a candidate before."""
-        key = await asyncio.to_thread(accuracy_key, model, cases)
+        key = await asyncio.to_thread(accuracy_key, model, f"{cases}:{language}")
         known = await self.store.known_accuracy(key)
         if known is not None:
-            await self.store.log(f"{model.name}: FAQ accuracy on held-out phrasings {known:.1%} (measured before)")
+            await self.store.log(
+                f"{model.name}: FAQ accuracy on {language} held-out phrasings {known:.1%} (measured before)"
+            )
             return known
-        accuracy = await self._accuracy(model)
+        accuracy = await self._accuracy(model, language)
         await self.store.remember_accuracy(key, accuracy)
         return accuracy
 
-    async def _accuracy(self, model: Path) -> float:
-        command = [sys.executable, "-m", "scripts.check_model", str(model)]
+    async def _accuracy(self, model: Path, language: str) -> float:
+        command = [sys.executable, "-m", "scripts.check_model", str(model), "--language", language]
         process = await asyncio.create_subprocess_exec(
             *command, cwd=self.project_root, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
         )
@@ -169,7 +177,7 @@ class Trainer:
                 await self.store.log(line)
             raise TrainingFailed(f"could not evaluate {model.name}; see the log")
         accuracy = float(json.loads(output.decode().strip().splitlines()[-1])["faq_retrieval_accuracy"])
-        await self.store.log(f"{model.name}: FAQ accuracy on held-out phrasings {accuracy:.1%}")
+        await self.store.log(f"{model.name}: FAQ accuracy on {language} held-out phrasings {accuracy:.1%}")
         return accuracy
 
     async def _swap(self, candidate: Path) -> None:
@@ -185,10 +193,12 @@ class Trainer:
 
 
 def held_out_digest(project_root: Path) -> str:
-    """Names the held-out phrasings a model is measured on (the core intents' and the FAQs')."""
+    """Names the held-out phrasings a model is measured on (the core intents', the FAQs' and the blind sets)."""
     digest = hashlib.sha256()
-    core_cases = project_root / "tests" / "nlu" / "core_held_out.yml"
-    digest.update(core_cases.read_bytes() if core_cases.exists() else b"")
+    test_sets = sorted((project_root / "tests" / "nlu").glob("core_held_out*.yml"))
+    test_sets += sorted((project_root / "tests" / "data" / "nlu").glob("faq_blind_*.yml"))
+    for test_set in test_sets:
+        digest.update(test_set.read_bytes())
     for faq in KnowledgeBase.load(project_root / "data" / "knowledge"):
         digest.update(json.dumps([faq.language, faq.id, faq.held_out]).encode())
     return digest.hexdigest()

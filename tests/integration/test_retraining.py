@@ -15,7 +15,7 @@ import yaml
 from tests.integration.stack import MODEL, RASA_TOKEN, ROOT, Stack
 
 pytestmark = pytest.mark.integration
-PROJECT_PARTS = ("actions", "addons", "frustration", "knowledge", "scripts", "data")
+PROJECT_PARTS = ("actions", "addons", "frustration", "knowledge", "scripts", "support", "data")
 PROJECT_FILES = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml")
 
 
@@ -56,7 +56,7 @@ def test_a_model_trained_on_broken_data_is_refused(stack: Stack, tmp_path: Path)
     assert (
         job.stderr.strip()
         .splitlines()[-1]
-        .startswith("error: refused: FAQ accuracy on held-out phrasings would drop from")
+        .startswith("error: refused: FAQ accuracy on en held-out phrasings would drop from")
     )
     state = redis.Redis.from_url(stack.redis_url).hgetall("training:state")
     assert state[b"state"] == b"failed"
