@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import time
 
@@ -13,6 +14,7 @@ from websockets.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from bot.channels.web_client import WebCustomer
+from bot.texts import Texts
 from knowledge import KnowledgeBase
 from tests.integration.stack import ROOT, Stack, conversation_of, free_port, handoff_of
 
@@ -227,3 +229,25 @@ async def test_two_tabs_of_one_customer_see_the_same_conversation(stack: Stack) 
     pushed = [await second.next_event() for _ in range(5)]
     assert [e["role"] for e in pushed if e["type"] == "message"] == ["customer", "bot", "bot"]
     await asyncio.gather(first.close(), second.close())
+
+
+HANGUL = re.compile("[가-힣]")
+
+
+async def test_bad_input_in_korean_gets_clear_answers_in_korean(stack: Stack) -> None:
+    texts_ko = Texts.load(ROOT / "domain.yml")
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    laughter = await customer.say("ㅋㅋㅋㅋ")
+    assert laughter
+    assert all(HANGUL.search(str(m["text"])) for m in laughter)
+    assert texts(await customer.say("배송" * 10_000)) == [texts_ko.get("utter_message_too_long", "ko")]
+    await customer.send_raw('{"type": "message", "text": "  "}')
+    assert (await customer.next_message("bot"))["text"] == texts_ko.get("utter_empty_message", "ko")
+    attack = "<b>배송</b> 언제 와요? <script>alert(1)</script>"
+    answer = await customer.say(attack)
+    assert answer
+    assert all(HANGUL.search(str(m["text"])) for m in answer)
+    await customer.close()
+    history = await WebCustomer(stack.gateway_url, customer.cookie).connect()
+    assert attack in [entry["text"] for entry in history]
