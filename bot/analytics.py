@@ -26,9 +26,9 @@ class Analytics:
     feedback: FeedbackStore
     clock: Callable[[], float]
 
-    async def customer_wrote(self, conversation: str, channel: str) -> bool:
-        """A customer message: the session is alive. True if it starts a new session."""
-        return await self.activity.touch(conversation, channel, DEFAULT_LANGUAGE, self.clock())
+    async def customer_wrote(self, conversation: str, channel: str, language: str) -> bool:
+        """A customer message in the conversation's language: the session is alive. True if it starts a new session."""
+        return await self.activity.touch(conversation, channel, language, self.clock())
 
     async def bot_replied(self, conversation: str, channel: str, reply: dict[str, Any], question: str) -> None:
         """Counts a misunderstanding or a frustration trigger; an answer marks the session as served."""

@@ -62,7 +62,9 @@ SWEEP_SECONDS = 10
 def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
     """The gateway application; clients open when the server starts, never at import."""
     app = Sanic(name)
-    app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
+    # A frame carries one message: room for a pasted text far past the longest message read (it gets
+    # a clear refusal), even written as \uXXXX escapes (six bytes per Hangul syllable).
+    app.config.WEBSOCKET_MAX_SIZE = 256 * 1024
     app.config.REQUEST_MAX_SIZE = 1024 * 1024
     app.ctx.settings = settings
     app.ctx.texts = Texts.load(settings.domain_file)
@@ -112,6 +114,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
             config=FeedbackConfig.load(settings.feedback_file),
             support=app.ctx.support,
             identities=app.ctx.identities,
+            languages=app.ctx.languages,
             clock=time.time,
         )
         app.ctx.desk = Desk(

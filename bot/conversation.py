@@ -31,7 +31,7 @@ BOT_MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action")
 # The channel's guess at the customer's language (the browser's, Telegram's), for a first message
 # with no letters of its own.
 LANGUAGE_HINT = "language_hint"
-WIDGET_LABELS = ("title", "open", "close", "placeholder", "send", "typing", "reconnecting", "sending")
+WIDGET_LABELS = ("title", "open", "close", "placeholder", "send", "typing", "reconnecting", "sending", "too_long")
 QUEUE_STATUS_INSTEAD = ("utter_greet", "utter_welcome", "utter_default", "utter_did_you_mean", "utter_out_of_scope")
 
 
@@ -145,7 +145,7 @@ class Conversations:
         shown = message.shown_text or message.text
         customer = {**outgoing("customer", shown), "client_id": message.client_id}
         await self._delivery.record(message.conversation, message.channel, customer)
-        new_session = await self._analytics.customer_wrote(message.conversation, message.channel)
+        new_session = await self._analytics.customer_wrote(message.conversation, message.channel, language)
         if handoff is not None and handoff.state == "agent":
             await self._to_agent(message)
             return []

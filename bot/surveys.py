@@ -25,6 +25,7 @@ from bot.store.feedback import FeedbackStore, Scope
 from bot.store.followups import FollowUp, FollowUpStore, Kudos
 from bot.store.handoffs import Handoff
 from bot.store.identities import IdentityStore
+from bot.store.languages import ConversationLanguages
 from bot.store.surveys import Survey, SurveyStore
 from bot.store.transcripts import Entry, TranscriptStore
 from bot.support import SupportConfig
@@ -97,6 +98,7 @@ class Surveys:
     support: SupportConfig
     # The NPS limit counts per proven customer, across their devices and channels.
     identities: IdentityStore
+    languages: ConversationLanguages
     clock: Callable[[], float]
     chance: Callable[[], float] = random.random
 
@@ -120,7 +122,7 @@ class Surveys:
         try:
             return await self._dispatch(conversation, channel, payload)
         except RatingRefused as refused:
-            return [await self._say(conversation, channel, refused.response, DEFAULT_LANGUAGE)]
+            return [await self._say(conversation, channel, refused.response, await self.languages.get(conversation))]
 
     async def take_comment(self, conversation: str, channel: str, text: str) -> list[dict[str, Any]] | None:
         """Takes the customer's message as the survey comment, if a comment was just asked for."""
@@ -135,7 +137,7 @@ class Surveys:
     async def after_bot_reply(self, conversation: str, channel: str, reply: dict[str, Any]) -> list[dict[str, Any]]:
         """Starts the rating after a goodbye, or the inactivity timer after an answer."""
         if reply.get("utter_action") == "utter_goodbye":
-            return await self.ask(conversation, channel, str(reply.get("language") or DEFAULT_LANGUAGE))
+            return await self.ask(conversation, channel, await self.languages.get(conversation))
         if reply.get("faq_id"):
             await self.state.answered(conversation, channel, self.clock())
         return []
@@ -181,7 +183,7 @@ class Surveys:
         """Asks quiet customers for their rating and sends the check-ins that are due."""
         cutoff = self.clock() - self.config.inactivity_minutes * 60
         for conversation, channel in await self.state.idle_since(cutoff):
-            await self.ask(conversation, channel, DEFAULT_LANGUAGE)
+            await self.ask(conversation, channel, await self.languages.get(conversation))
         for conversation, context in await self.state.due_check_ins(self.clock()):
             language = context.get("language", DEFAULT_LANGUAGE)
             text = self.texts.get("utter_check_in", language).format(agent=context.get("agent_name", ""))
@@ -194,7 +196,8 @@ class Surveys:
         if payload.startswith(OTHER_ANSWERS):
             return await self._other_answers(conversation, channel, payload.removeprefix(OTHER_ANSWERS))
         if payload == REPHRASE:
-            return [await self._say(conversation, channel, "utter_rephrase_invite", DEFAULT_LANGUAGE)]
+            language = await self.languages.get(conversation)
+            return [await self._say(conversation, channel, "utter_rephrase_invite", language)]
         survey = await self.state.get(conversation)
         if survey is None:
             raise RatingRefused("utter_rating_refused")

@@ -19,8 +19,8 @@ import yaml
 LANGUAGES_FILE = Path(
     os.environ.get("LANGUAGES_FILE") or Path(__file__).resolve().parent.parent / "data" / "languages.yml"
 )
-# Carry no language: the letters in an address or a link are not what the customer wrote in.
-_NEUTRAL_SPANS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+", re.IGNORECASE)
+# Carry no language: the letters in an address, a link or markup are not what the customer wrote in.
+_NEUTRAL_SPANS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|</?[A-Za-z][^>]*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,11 @@ def test_an_email_inside_a_korean_sentence_does_not_make_it_english() -> None:
     assert LANGUAGES.detect("주문할 때 jiho.park.shopping@example.com 썼어요") == "ko"
 
 
+def test_markup_does_not_make_a_korean_message_english() -> None:
+    assert LANGUAGES.detect("<b>배송</b> 언제 와요? <script>alert(1)</script>") == "ko"
+    assert LANGUAGES.follow("ko", "<img src=x onerror=alert(1)>") == "ko"
+
+
 def test_the_first_message_decides_the_conversation() -> None:
     assert LANGUAGES.follow(None, "안녕하세요") == "ko"
     assert LANGUAGES.follow(None, "hello") == "en"

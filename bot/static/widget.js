@@ -21,6 +21,8 @@
   // (sessionStorage) and sent again until acknowledged; the server handles each client_id once.
   var PENDING_KEY = "maru-pending";
   var RESEND_MS = 5000;
+  // Longer pastes could not cross the socket (256 KiB a frame); the server refuses far shorter ones.
+  var MAX_SEND_CHARS = 40000;
   var pending = loadPending();
   var socketNumber = Date.now();
   // The browser's language: the server's hint for a first message without letters, and for the
@@ -90,6 +92,7 @@
       event.preventDefault();
       var text = el.input.value;
       if (!text.trim()) return;
+      if (text.length > MAX_SEND_CHARS) { addMessage({ role: "notice", text: labels.too_long }); return; }
       el.input.value = "";
       sendFrame({ type: "message", text: text }, text);
     });

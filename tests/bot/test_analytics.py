@@ -24,7 +24,7 @@ async def test_a_misunderstood_question_reaches_the_inbox_redacted() -> None:
 async def test_an_empathy_reply_counts_its_trigger_and_an_answer_serves_the_session() -> None:
     redis = fakeredis.FakeAsyncRedis()
     analytics = Analytics(ActivityStore(redis), FeedbackStore(redis), lambda: MONDAY_NOON_KST)
-    await analytics.customer_wrote("web-b", "web")
+    await analytics.customer_wrote("web-b", "web", "en")
     await analytics.bot_replied("web-b", "web", {"utter_action": "utter_empathy_late_order"}, "where is it!!")
     await analytics.bot_replied("web-b", "web", {"faq_id": "shipping_cost", "language": "en"}, "postage?")
     assert await redis.hgetall("stats:2026-11-23") == {b"frustration|web|en|late_order": b"1"}

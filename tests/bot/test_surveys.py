@@ -15,6 +15,7 @@ from bot.store.feedback import FeedbackStore
 from bot.store.followups import FollowUpStore, Kudos
 from bot.store.handoffs import Handoff
 from bot.store.identities import Identity, IdentityStore
+from bot.store.languages import ConversationLanguages
 from bot.store.outbox import Outbox
 from bot.store.surveys import SurveyStore
 from bot.store.transcripts import TranscriptStore
@@ -54,6 +55,7 @@ def make_surveys(redis: fakeredis.FakeAsyncRedis, clock: Clock, chance: float) -
         config=FeedbackConfig.load(),
         support=SupportConfig.load(),
         identities=IdentityStore(redis),
+        languages=ConversationLanguages(redis),
         clock=clock,
         chance=lambda: chance,
     )

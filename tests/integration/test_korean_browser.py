@@ -10,12 +10,11 @@ from playwright.sync_api import Browser, Dialog, Page, expect
 from bot.texts import Texts
 from knowledge import KnowledgeBase
 from tests.integration.stack import ROOT, Stack
-from tests.integration.test_console_browser import log_in, log_out
+from tests.integration.test_console_browser import PASSWORD, log_in, log_out
 
 pytestmark = pytest.mark.integration
 TEXTS = Texts.load(ROOT / "domain.yml")
 KO = "ko"
-PASSWORD = "korean-browser-password"
 
 
 def korean(response: str, **values: str) -> str:
@@ -59,7 +58,7 @@ def test_a_korean_customer_gets_everything_in_korean(stack: Stack, browser: Brow
     for choice in ("utter_button_rephrase", "utter_button_other_answers", "utter_button_talk_to_person"):
         expect(sorry.get_by_role("button", name=korean(choice))).to_be_enabled()
 
-    say(customer, "10433번 주문 지금 어디쯤 왔어요?")
+    say(customer, "10433번 주문 배송 조회해 주세요")
     expect(customer.locator(".maru-bot").last).to_have_text(korean("utter_ask_email"), timeout=15_000)
     say(customer, "mina.kim@example.com로 주문했어요")
     status = customer.locator(".maru-bot").last
@@ -87,6 +86,9 @@ def test_a_korean_customer_gets_everything_in_korean(stack: Stack, browser: Brow
     rating = customer.locator(".maru-bot", has_text=korean("utter_csat_question_agent", agent="지우"))
     expect(rating).to_be_visible(timeout=10_000)
     rating.get_by_role("button", name=korean("utter_button_csat_3")).click()
+    # After the agent, the assistant asks about itself too.
+    bot_rating = customer.locator(".maru-bot", has_text=korean("utter_csat_question_bot"))
+    bot_rating.get_by_role("button", name=korean("utter_button_csat_3")).click(timeout=10_000)
     comment = customer.locator(".maru-bot").last
     expect(comment).to_contain_text(korean("utter_csat_comment"), timeout=10_000)
     comment.get_by_role("button", name=korean("utter_button_skip")).click()

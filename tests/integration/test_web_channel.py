@@ -247,7 +247,7 @@ async def test_bad_input_in_korean_gets_clear_answers_in_korean(stack: Stack) ->
     attack = "<b>배송</b> 언제 와요? <script>alert(1)</script>"
     answer = await customer.say(attack)
     assert answer
-    assert all(HANGUL.search(str(m["text"])) for m in answer)
+    assert all(HANGUL.search(str(m["text"])) for m in answer), texts(answer)
     await customer.close()
     history = await WebCustomer(stack.gateway_url, customer.cookie).connect()
     assert attack in [entry["text"] for entry in history]
