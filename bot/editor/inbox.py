@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from knowledge.validation import normalise
+
 # Token-set similarity at which two questions count as the same ("where is my parcel" / "where's my parcel?").
 SAME_QUESTION = 85.0
 
@@ -35,4 +37,9 @@ def group_questions(questions: list[tuple[str, int]], dismissed: set[str]) -> li
 
 
 def _similar(first: str, second: str) -> bool:
-    return fuzz.token_set_ratio(first.lower(), second.lower()) >= SAME_QUESTION
+    # normalise: Korean spacing varies ("배송 언제 와요" / "배송언제와요"), so it is dropped between Hangul.
+    return fuzz.token_set_ratio(_comparable(first), _comparable(second)) >= SAME_QUESTION
+
+
+def _comparable(text: str) -> str:
+    return normalise(text.strip(" ?!.~")).rstrip("?!.~ ")

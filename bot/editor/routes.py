@@ -24,6 +24,7 @@ from bot.rasa import RasaUnavailable
 from bot.request_body import json_object, text_field
 from bot.store.feedback import STORE_TIMEZONE
 from bot.store.inbox import InboxStore
+from support.language import languages
 from knowledge import Faq
 from knowledge.changelog import Change
 from knowledge.editing import EditRefused, KnowledgeEditor
@@ -57,13 +58,21 @@ def editor_blueprint() -> Blueprint:
         found = _editor(request).search(str(request.args.get("q") or ""), _language(request))
         return json_response([_summary(faq) for faq in found])
 
+    @editor.get("/editor/api/languages")
+    @guard(EDITOR_ROLES)
+    async def language_list(_: Request) -> HTTPResponse:
+        return json_response([{"code": code, "name": languages().name(code)} for code in languages().codes])
+
     @editor.get("/editor/api/faqs/<faq_id:str>")
     @guard(EDITOR_ROLES)
     async def show(request: Request, faq_id: str) -> HTTPResponse:
         faq = _editor(request).get(_language(request), faq_id)
         if faq is None:
             return json_response({"error": f"no FAQ '{faq_id}'"}, status=404)
-        return json_response(asdict(faq))
+        # The FAQ's other languages, side by side in the editor (None: not written yet).
+        others = {code: _editor(request).get(code, faq_id) for code in languages().codes if code != faq.language}
+        translations = {code: asdict(other) if other else None for code, other in others.items()}
+        return json_response({**asdict(faq), "translations": translations})
 
     @editor.post("/editor/api/faqs/<faq_id:str>/answer")
     @guard(EDITOR_ROLES)
@@ -223,7 +232,11 @@ def _editor(request: Request) -> KnowledgeEditor:
 
 
 def _language(request: Request) -> str:
-    return str(request.args.get("language") or "en")
+    """The language the editor works in (``?language=``), one of data/languages.yml's."""
+    language = str(request.args.get("language") or languages().default)
+    if language not in languages().codes:
+        raise BadEdit(f"unknown language '{language}'; use one of {', '.join(languages().codes)}")
+    return language
 
 
 def _body(request: Request) -> dict[str, Any]:

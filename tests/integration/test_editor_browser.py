@@ -32,6 +32,7 @@ SHIPPING = KNOWLEDGE / "shipping.yml"
 NEW_ANSWER = "Delivery costs ₩3,000, and it's free from ₩50,000. (Edited by the editor test.)"
 EDITOR_ROUTES = [
     ("GET", "/editor"),
+    ("GET", "/editor/api/languages"),
     ("GET", "/editor/api/faqs"),
     ("GET", "/editor/api/faqs/shipping_cost"),
     ("POST", "/editor/api/faqs/shipping_cost/answer"),
@@ -70,8 +71,8 @@ TYPING_PAUSE_MS = 4000
 
 @pytest.fixture
 def restored_knowledge() -> Iterator[Path]:
-    """The knowledge files as they were before the test, whatever it changes."""
-    originals = {path: path.read_bytes() for path in KNOWLEDGE.glob("*.yml")}
+    """The knowledge files (every language) as they were before the test, whatever it changes."""
+    originals = {path: path.read_bytes() for path in KNOWLEDGE.parent.glob("*/*.yml")}
     yield SHIPPING
     for path, content in originals.items():
         path.write_bytes(content)
@@ -120,9 +121,43 @@ def test_an_edited_answer_reaches_customers_within_two_seconds(
     send(customer, "what do you charge for postage")
     expect(customer.locator(".maru-bot .maru-text").last).to_have_text(NEW_ANSWER, timeout=2_000)
     assert time.monotonic() - saved < 2.5
-    expect(editor.locator("#changes li").first).to_contain_text("edit_answer · shipping_cost")
+    expect(editor.locator("#changes li").first).to_contain_text("edit_answer · en/shipping_cost")
     editor.context.close()
     customer.context.close()
+
+
+def test_an_faq_s_languages_side_by_side_and_a_korean_number_that_disagrees(
+    stack: Stack, browser: Browser, restored_knowledge: Path
+) -> None:
+    base = KnowledgeBase.load(ROOT / "data" / "knowledge")
+    english, korean = base.get("shipping_cost", "en"), base.get("shipping_cost", "ko")
+    assert english is not None
+    assert korean is not None
+    stack.add_user("minji", "editor", "Minji", PASSWORD)
+    editor = signed_in(browser, stack.gateway_url, "minji").new_page()
+    editor.goto(stack.gateway_url + "/editor")
+    editor.get_by_label("Search FAQs").fill("shipping_cost")
+    editor.get_by_role("button", name="Search").click()
+    editor.locator("#results li", has_text="shipping_cost").click()
+    beside = editor.locator("#translations section[lang=ko]")
+    expect(beside).to_contain_text(korean.question)
+    expect(beside).to_contain_text(korean.answer[:30])
+
+    beside.get_by_role("button", name="Edit in 한국어").click()
+    expect(editor.locator("#faq-meta")).to_contain_text("shipping_cost · shipping · 한국어")
+    expect(editor.locator("#translations section[lang=en]")).to_contain_text(english.question)
+    editor.locator("#answer").fill(korean.answer.replace("3,000원", "3,500원"))
+    editor.get_by_role("button", name="Save answer").click()
+    expect(editor.locator("#status")).to_have_text("Saved. The new answer is live.", timeout=10_000)
+    expect(editor.locator("#reasons")).to_have_text(
+        "FAQ shipping_cost: the ko answer quotes 3,500 and lacks 3,000 of the en answer"
+    )
+    expect(editor.locator("#changes li").first).to_contain_text("edit_answer · ko/shipping_cost")
+
+    editor.get_by_label("Search FAQs").fill("배송비")
+    editor.get_by_role("button", name="Search").click()
+    expect(editor.locator("#results li", has_text="shipping_cost")).to_be_visible()
+    editor.context.close()
 
 
 def test_agents_get_403_and_strangers_401_on_editor_routes(stack: Stack) -> None:

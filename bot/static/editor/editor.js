@@ -3,10 +3,17 @@
   "use strict";
   var me = null;
   var current = null;
+  // The language being edited (data/languages.yml); every FAQ call carries it.
+  var language = "en";
+  var languageNames = {};
 
   function $(id) { return document.getElementById(id); }
   function make(tag, text) { var node = document.createElement(tag); if (text !== undefined) node.textContent = String(text); return node; }
   function button(label, onClick) { var b = make("button", label); b.type = "button"; b.addEventListener("click", onClick); return b; }
+
+  function inLanguage(path, code) {
+    return path + (path.indexOf("?") < 0 ? "?" : "&") + "language=" + encodeURIComponent(code || language);
+  }
 
   function api(path, body) {
     var options = { credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRF-Token": me ? me.csrf : "" } };
@@ -29,7 +36,7 @@
   function fail(error) { report(error.message, error.reasons); }
 
   function search() {
-    api("/editor/api/faqs?q=" + encodeURIComponent($("search").value)).then(function (faqs) {
+    api(inLanguage("/editor/api/faqs?q=" + encodeURIComponent($("search").value))).then(function (faqs) {
       var list = $("results"); list.textContent = "";
       faqs.forEach(function (f) {
         var item = make("li", f.id + " · " + f.question);
@@ -40,11 +47,12 @@
   }
 
   function open(id) {
-    api("/editor/api/faqs/" + encodeURIComponent(id)).then(function (faq) {
+    api(inLanguage("/editor/api/faqs/" + encodeURIComponent(id))).then(function (faq) {
       current = faq;
       $("detail").hidden = false;
       $("faq-title").textContent = faq.question;
-      $("faq-meta").textContent = faq.id + " · " + faq.topic + " · " + faq.language + " · " + faq.phrasings.length + " phrasings";
+      $("faq-meta").textContent = faq.id + " · " + faq.topic + " · " + (languageNames[faq.language] || faq.language) + " · " + faq.phrasings.length + " phrasings";
+      renderTranslations(faq);
       $("answer").value = faq.answer;
       var list = $("phrasings"); list.textContent = "";
       faq.phrasings.forEach(function (p) {
@@ -54,6 +62,35 @@
         list.appendChild(item);
       });
     }).catch(fail);
+  }
+
+  // The FAQ in its other languages, next to the one being edited; a missing one is flagged.
+  function renderTranslations(faq) {
+    var box = $("translations"); box.textContent = "";
+    Object.keys(faq.translations || {}).forEach(function (code) {
+      var other = faq.translations[code];
+      var part = make("section"); part.lang = code; part.className = "translation";
+      part.appendChild(make("h3", languageNames[code] || code));
+      if (!other) {
+        part.appendChild(make("p", "Missing: this FAQ has no " + (languageNames[code] || code) + " version yet, so those customers never get it.")).className = "missing";
+      } else {
+        part.appendChild(make("p", other.question)).className = "question";
+        part.appendChild(make("p", other.answer)).className = "answer";
+        part.appendChild(make("p", other.phrasings.length + " phrasings"));
+      }
+      part.appendChild(button(other ? "Edit in " + (languageNames[code] || code) : "Switch to " + (languageNames[code] || code), function () {
+        switchLanguage(code, other ? faq.id : null);
+      }));
+      box.appendChild(part);
+    });
+  }
+
+  function switchLanguage(code, openId) {
+    language = code;
+    $("language").value = code;
+    document.documentElement.lang = code;
+    search(); loadCatalogue(); loadInbox();
+    if (openId) open(openId); else $("detail").hidden = true;
   }
 
   function moveControl(phrasing) {
@@ -70,7 +107,7 @@
   }
 
   function loadCatalogue() {
-    api("/editor/api/faqs?q=").then(function (faqs) {
+    api(inLanguage("/editor/api/faqs?q=")).then(function (faqs) {
       var ids = $("faq-ids"); ids.textContent = "";
       var topics = {};
       faqs.forEach(function (f) { var o = make("option"); o.value = f.id; ids.appendChild(o); topics[f.topic] = true; });
@@ -102,15 +139,15 @@
     event.preventDefault();
     var topics = Array.prototype.map.call($("notice-topics").querySelectorAll("input:checked"), function (t) { return t.value; });
     var starts = $("notice-starts").value, ends = $("notice-ends").value;
-    api("/editor/api/notices", { text: $("notice-text").value, topics: topics,
+    api("/editor/api/notices", { text: $("notice-text").value, topics: topics, language: language,
       starts: starts ? isoWithZone(starts) : "", ends: ends ? isoWithZone(ends) : "" })
       .then(function () { report("Notice published."); $("notice-form").reset(); loadNotices(); })
       .catch(fail);
   }
 
   function change(suffix, body, done) {
-    api("/editor/api/faqs/" + encodeURIComponent(current.id) + suffix, body)
-      .then(function () { report(done); open(current.id); loadChanges(); })
+    api(inLanguage("/editor/api/faqs/" + encodeURIComponent(current.id) + suffix), body)
+      .then(function (c) { report(done, c.warnings); open(current.id); loadChanges(); })
       .catch(fail);
   }
 
@@ -118,7 +155,7 @@
     api("/editor/api/changes").then(function (changes) {
       var list = $("changes"); list.textContent = "";
       changes.slice(0, 20).forEach(function (c) {
-        var item = make("li", new Date(c.ts * 1000).toLocaleString() + " · " + c.editor + " · " + c.operation + " · " + c.faq_id + " ");
+        var item = make("li", new Date(c.ts * 1000).toLocaleString() + " · " + c.editor + " · " + c.operation + " · " + c.language + "/" + c.faq_id + " ");
         item.appendChild(button("Roll back", function () {
           api("/editor/api/changes/" + c.id + "/rollback", {}).then(function () { report("Rolled back."); loadChanges(); }).catch(fail);
         }));
@@ -139,7 +176,7 @@
   }
 
   function loadInbox() {
-    api("/editor/api/inbox").then(function (groups) {
+    api(inLanguage("/editor/api/inbox")).then(function (groups) {
       var list = $("inbox"); list.textContent = "";
       groups.forEach(function (g) {
         var item = make("li"); item.appendChild(make("strong", g.text + " (" + g.count + "×)"));
@@ -147,7 +184,7 @@
         var wordings = [g.text].concat(g.variants);
         g.suggestions.forEach(function (s) {
           item.appendChild(button("Add as phrasing of " + s.faq_id, function () {
-            api("/editor/api/faqs/" + encodeURIComponent(s.faq_id) + "/phrasings", { text: g.text })
+            api(inLanguage("/editor/api/faqs/" + encodeURIComponent(s.faq_id) + "/phrasings"), { text: g.text })
               .then(function () { return api("/editor/api/inbox/dismiss", { texts: wordings }); })
               .then(function () { report("Added to " + s.faq_id + " and live; retraining in the background takes it into the model."); loadInbox(); loadChanges(); })
               .catch(fail);
@@ -167,9 +204,9 @@
   function addFaq(event) {
     event.preventDefault();
     var phrasings = $("new-phrasings").value.split("\n").map(function (p) { return p.trim(); }).filter(Boolean);
-    api("/editor/api/faqs", { topic: $("new-topic").value, id: $("new-id").value, question: $("new-question").value,
+    api(inLanguage("/editor/api/faqs"), { topic: $("new-topic").value, id: $("new-id").value, question: $("new-question").value,
       answer: $("new-answer").value, phrasings: phrasings })
-      .then(function () { report("FAQ added and live; retraining in the background takes it into the model."); loadChanges(); loadInbox(); loadCatalogue(); })
+      .then(function (c) { report("FAQ added and live; retraining in the background takes it into the model.", c.warnings); loadChanges(); loadInbox(); loadCatalogue(); })
       .catch(fail);
   }
 
@@ -195,7 +232,16 @@
         }).catch(fail);
       });
       $("new-faq").addEventListener("submit", addFaq);
+      $("language").addEventListener("change", function () {
+        var code = $("language").value;
+        switchLanguage(code, current && current.translations && current.translations[code] ? current.id : null);
+      });
       $("notice-form").addEventListener("submit", publishNotice);
+      return api("/editor/api/languages");
+    }).then(function (codes) {
+      var select = $("language"); select.textContent = "";
+      codes.forEach(function (l) { languageNames[l.code] = l.name; var o = make("option", l.name); o.value = l.code; select.appendChild(o); });
+      select.value = language;
       search();
       loadCatalogue();
       loadNotices();
