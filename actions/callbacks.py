@@ -20,9 +20,10 @@ from phonenumbers import PhoneNumberFormat as Format
 from phonenumbers import ValidationResult as Possible
 
 from actions import verification
-from actions.locale import Locale, write_date
+from actions.locale import Locale
 from actions.replies import Outcome, Reply, response_text
 from support.hours import SUPPORT_FILE, OpeningHours, read_support_file, support_file
+from support.locale import write_date
 
 METHOD, PHONE, EMAIL, WINDOW = "callback_method", "callback_phone", "callback_email", "callback_window"
 CALLBACK_SLOTS = (METHOD, PHONE, EMAIL, WINDOW)

@@ -5,13 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
-
-import yaml
 
 from actions.store import Order
-
-LOCALE_FILE = Path(__file__).resolve().parent.parent / "data" / "locale.yml"
+from support.locale import locale_settings, write_date
 
 
 @dataclass(frozen=True)
@@ -42,17 +38,9 @@ class Locale:
         return self.item_separator.join(item.name for item in order.items)
 
 
-def write_date(value: date, date_format: str, weekdays: tuple[str, ...] = ()) -> str:
-    """``strftime`` with the weekday (``%a``) named from ``weekdays`` when given."""
-    if weekdays:
-        date_format = date_format.replace("%a", weekdays[value.weekday()])
-    return value.strftime(date_format)
-
-
 @lru_cache(maxsize=4)
 def locale_for(language: str) -> Locale:
     """The locale of a language, falling back to English."""
-    locales = yaml.safe_load(LOCALE_FILE.read_text(encoding="utf-8"))
-    entry = dict(locales.get(language, locales["en"]))
+    entry = locale_settings(language)
     entry["weekdays"] = tuple(entry.get("weekdays") or ())
     return Locale(**entry)

@@ -24,6 +24,7 @@ from bot.store.presence import Presence
 from bot.store.users import User
 from bot.support import SupportConfig, WaitEstimate, callback_reason, estimate_wait, typical_handling_minutes
 from bot.texts import DEFAULT_LANGUAGE, Texts
+from support.locale import write_moment
 
 logger = logging.getLogger(__name__)
 REASONS = (
@@ -280,7 +281,7 @@ class Desk:
             return self._text("utter_handoff_queued", language, self._leave_button(language), **values)
         await self.handoffs.mark_callback_offered(handoff.conversation)
         if offer == "closed":
-            values["opening"] = self.config.next_opening(now).strftime("%Y-%m-%d %H:%M")
+            values["opening"] = write_moment(self.config.next_opening(now), language)
         buttons = self._callback_buttons(language)
         return self._text(f"utter_handoff_queued_{offer}", language, buttons=buttons, **values)
 

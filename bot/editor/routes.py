@@ -24,10 +24,10 @@ from bot.rasa import RasaUnavailable
 from bot.request_body import json_object, text_field
 from bot.store.feedback import STORE_TIMEZONE
 from bot.store.inbox import InboxStore
-from support.language import languages
 from knowledge import Faq
 from knowledge.changelog import Change
 from knowledge.editing import EditRefused, KnowledgeEditor
+from support.language import languages
 
 INBOX_DAYS, INBOX_READ, INBOX_GROUPS = 30, 500, 30
 PAGES = Path(__file__).resolve().parent.parent / "static" / "editor"
