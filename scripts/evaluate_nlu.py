@@ -65,12 +65,21 @@ def predicted_faq(parse: dict[str, Any]) -> str | None:
     return key.split("/", 1)[1] if key else None
 
 
-async def evaluate(model: Path, language: str) -> dict[str, Any]:
-    """Parses every held-out case and scores it, in all and by source."""
+def load_agent(model: Path) -> Any:
+    """The model, loaded for parsing."""
     # Imported here: rasa.core pulls in apscheduler's pkg_resources, which the unit tests treat as an error.
     from rasa.core.agent import Agent
 
-    agent = Agent.load(str(model))
+    return Agent.load(str(model))
+
+
+async def evaluate(model: Path, language: str) -> dict[str, Any]:
+    """Parses every held-out case of a language and scores it, in all and by source."""
+    return await evaluate_with(load_agent(model), language)
+
+
+async def evaluate_with(agent: Any, language: str) -> dict[str, Any]:
+    """Scores a loaded model on a language's held-out cases, in all and by source."""
     sets = held_out_sets(language)
     result = await score(agent, [case for cases in sets.values() for case in cases])
     result["by_source"] = {name: await score(agent, cases) for name, cases in sets.items()}

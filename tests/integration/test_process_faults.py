@@ -94,10 +94,12 @@ def restart(stack: Stack, process: str) -> None:
     {"actions": stack.start_actions, "rasa": stack.start_rasa}[process]()
 
 
+# The queue message in the language the request switches the chat to.
 @pytest.mark.parametrize(
-    ("process", "request_for_a_person"), [("actions", "a human please"), ("rasa", "상담원이랑 얘기하고 싶어요")]
+    ("process", "request_for_a_person", "queue_words"),
+    [("actions", "a human please", "in the queue"), ("rasa", "상담원이랑 얘기하고 싶어요", "대기 순서는")],
 )
-async def test_the_bot_killed(stack: Stack, process: str, request_for_a_person: str) -> None:
+async def test_the_bot_killed(stack: Stack, process: str, request_for_a_person: str, queue_words: str) -> None:
     customer, conversation = await order_conversation(stack)
     stack.kill(process)
     try:
@@ -106,7 +108,7 @@ async def test_the_bot_killed(stack: Stack, process: str, request_for_a_person: 
         assert answer[0] == TEXTS.get("utter_bot_unavailable")
         took, queued = await timed_say(customer, request_for_a_person)
         assert took < ANSWER_WITHIN_SECONDS
-        assert "in the queue" in queued[0]
+        assert queue_words in queued[0]
         assert handoff_of(stack.redis_url, conversation)["reason"] == "bot_unavailable"
         place = queue_position(stack, conversation)
         assert place is not None
