@@ -109,13 +109,16 @@ class Desk:
         message = self._text("utter_queue_keep_waiting", language, self._leave_button(language), position=position)
         return [await self.delivery.record(conversation, channel, message)]
 
-    async def still_queued(self, conversation: str, channel: str) -> list[dict[str, Any]]:
-        """Tells a queued customer who wrote meanwhile their place and the expected wait."""
+    async def still_queued(self, conversation: str, channel: str, language: str | None = None) -> list[dict[str, Any]]:
+        """Tells a queued customer who wrote meanwhile their place and the expected wait.
+
+        In ``language``, the one they wrote in now, if given; else the one they asked for a person in.
+        """
         handoff = await self.handoffs.get(conversation)
         estimate = await self.estimate(conversation)
         if estimate is None:
             return []
-        language = language_of(handoff)
+        language = language or language_of(handoff)
         response = "utter_queue_still_waiting" if estimate.known else "utter_queue_still_waiting_unknown"
         values = {"position": estimate.position, "minutes": estimate.minutes}
         message = self._text(response, language, self._leave_button(language), **values)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -73,12 +75,34 @@ def redis_client(stack: Stack) -> Iterator[redis.Redis]:
 @pytest.fixture
 async def queue_left_as_found(stack: Stack) -> AsyncIterator[None]:
     """Chats a test queued leave the queue afterwards, so later tests' queue places start where they expect."""
-    # The project's client: the test may have restarted Redis under it.
-    client = async_client(stack.redis_url)
-    handoffs = HandoffStore(client)
-    before = {handoff.conversation for handoff in await handoffs.queued()}
+    before = await queued_chats(stack.redis_url)
     yield
+    await close_queued_chats(stack.redis_url, keep=before)
+
+
+@pytest.fixture
+def browser_queue_left_as_found(stack: Stack) -> Iterator[None]:
+    """``queue_left_as_found`` for browser tests: Playwright's own loop runs in the test's thread."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        before = worker.submit(asyncio.run, queued_chats(stack.redis_url)).result()
+        yield
+        worker.submit(asyncio.run, close_queued_chats(stack.redis_url, keep=before)).result()
+
+
+async def queued_chats(redis_url: str) -> set[str]:
+    """The conversations waiting in the queue now."""
+    # The project's client: the test may have restarted Redis under it.
+    client = async_client(redis_url)
+    queued = {handoff.conversation for handoff in await HandoffStore(client).queued()}
+    await client.close(close_connection_pool=True)
+    return queued
+
+
+async def close_queued_chats(redis_url: str, keep: set[str]) -> None:
+    """Closes every queued conversation but ``keep``."""
+    client = async_client(redis_url)
+    handoffs = HandoffStore(client)
     for handoff in await handoffs.queued():
-        if handoff.conversation not in before:
+        if handoff.conversation not in keep:
             await handoffs.close(handoff.conversation, time.time())
     await client.close(close_connection_pool=True)

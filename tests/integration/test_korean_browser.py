@@ -35,7 +35,7 @@ def say(page: Page, text: str) -> None:
     field.press("Enter")
 
 
-@pytest.mark.usefixtures("queue_left_as_found")
+@pytest.mark.usefixtures("browser_queue_left_as_found")
 def test_a_korean_customer_gets_everything_in_korean(stack: Stack, browser: Browser, tmp_path: Path) -> None:
     stack.add_user("jiwoo", "agent", "지우", PASSWORD)
     dialogs: list[str] = []
