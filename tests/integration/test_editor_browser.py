@@ -101,16 +101,22 @@ def signed_in(browser: Browser, gateway_url: str, name: str) -> BrowserContext:
     return context
 
 
-def test_an_edited_answer_reaches_customers_within_two_seconds(
-    stack: Stack, browser: Browser, restored_knowledge: Path
-) -> None:
-    stack.add_user("sora", "editor", "Sora", PASSWORD)
-    editor = signed_in(browser, stack.gateway_url, "sora").new_page()
+def editing_shipping_cost(browser: Browser, stack: Stack, name: str) -> Page:
+    """An editor's page with the shipping_cost FAQ open (English)."""
+    stack.add_user(name, "editor", name.title(), PASSWORD)
+    editor = signed_in(browser, stack.gateway_url, name).new_page()
     editor.goto(stack.gateway_url + "/editor")
     editor.get_by_label("Search FAQs").fill("shipping_cost")
     editor.get_by_role("button", name="Search").click()
     editor.locator("#results li", has_text="shipping_cost").click()
     expect(editor.locator("#faq-meta")).to_contain_text("shipping_cost")
+    return editor
+
+
+def test_an_edited_answer_reaches_customers_within_two_seconds(
+    stack: Stack, browser: Browser, restored_knowledge: Path
+) -> None:
+    editor = editing_shipping_cost(browser, stack, "sora")
     editor.locator("#answer").fill(NEW_ANSWER)
     editor.get_by_role("button", name="Save answer").click()
     expect(editor.locator("#status")).to_have_text("Saved. The new answer is live.", timeout=10_000)
@@ -133,12 +139,7 @@ def test_an_faq_s_languages_side_by_side_and_a_korean_number_that_disagrees(
     english, korean = base.get("shipping_cost", "en"), base.get("shipping_cost", "ko")
     assert english is not None
     assert korean is not None
-    stack.add_user("minji", "editor", "Minji", PASSWORD)
-    editor = signed_in(browser, stack.gateway_url, "minji").new_page()
-    editor.goto(stack.gateway_url + "/editor")
-    editor.get_by_label("Search FAQs").fill("shipping_cost")
-    editor.get_by_role("button", name="Search").click()
-    editor.locator("#results li", has_text="shipping_cost").click()
+    editor = editing_shipping_cost(browser, stack, "minji")
     beside = editor.locator("#translations section[lang=ko]")
     expect(beside).to_contain_text(korean.question)
     expect(beside).to_contain_text(korean.answer[:30])
