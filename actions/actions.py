@@ -13,8 +13,9 @@ from rasa_sdk.types import DomainDict
 from actions import callbacks, empathy, faq, handoff, identity, order_flows, session
 from actions.language import conversation_language
 from actions.locale import locale_for
-from actions.replies import LANGUAGE_SLOT, Outcome, Reply, response_texts, send, send_in_language, send_outcome
+from actions.replies import Outcome, Reply, response_texts, send, send_in_language, send_outcome
 from actions.runtime import STORE_TIMEZONE, flows_for, language_of, services, turn_of, verified_order_of
+from support.language import LANGUAGE_SLOT
 
 # Custom payload that tells the gateway to delete the conversation's transcript.
 ERASE_REQUEST = {"erase_conversation": True}

@@ -7,7 +7,7 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
-LANGUAGE_SLOT = "language"
+from support.language import variation_in
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,7 @@ def response_text(domain: dict[str, Any], name: str, language: str) -> str:
 
 def response_variation(domain: dict[str, Any], name: str, language: str) -> dict[str, Any]:
     """A response's variation for a language (its first), else its first plain variation."""
-    variations = (domain.get("responses") or {}).get(name) or []
-    for variation in variations:
-        if any(c.get("name") == LANGUAGE_SLOT and c.get("value") == language for c in variation.get("condition") or []):
-            return dict(variation)
-    return dict(next((v for v in variations if not v.get("condition")), {}))
+    return dict(variation_in((domain.get("responses") or {}).get(name) or [], language) or {})
 
 
 def send_in_language(

@@ -21,10 +21,10 @@ from actions.profiles import ProfileStore
 from actions.store import Order, SqliteStore, StoreBackend
 from actions.verification import Turn, Verifier
 from knowledge import KnowledgeRepository
+from support.language import LANGUAGE_SLOT, languages
 from support.redis_connection import async_client
 
 STORE_TIMEZONE = ZoneInfo("Asia/Seoul")
-LANGUAGE_SLOT = "language"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -75,7 +75,7 @@ def use_services(replacement: Services | None) -> None:
 
 def language_of(tracker: Tracker) -> str:
     """The conversation's language."""
-    return tracker.get_slot(LANGUAGE_SLOT) or "en"
+    return tracker.get_slot(LANGUAGE_SLOT) or languages().default
 
 
 def flows_for(tracker: Tracker) -> OrderFlows:

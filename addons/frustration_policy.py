@@ -20,7 +20,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from frustration.dialogue import Level, assess, customer_turns
 from frustration.scoring import lexicon_for
-from support.language import languages
+from support.language import LANGUAGE_SLOT, languages
 
 ACKNOWLEDGE_ACTION = "action_acknowledge_frustration"
 HANDOFF_ACTION = "action_frustration_handoff"
@@ -31,7 +31,6 @@ CLEAR_REQUESTS = ("stop", "request_human")
 PERSON_ALREADY_COMING = ("action_handoff", ACKNOWLEDGE_ACTION, HANDOFF_ACTION)
 LISTEN = "action_listen"
 TURNS_BETWEEN_ACKNOWLEDGEMENTS = 2
-LANGUAGE_SLOT = "language"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)

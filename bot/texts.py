@@ -12,7 +12,10 @@ from typing import Any
 
 import yaml
 
-DEFAULT_LANGUAGE = "en"
+from support.language import languages, variation_in
+
+# The language of a conversation that has not shown one yet (data/languages.yml).
+DEFAULT_LANGUAGE = languages().default
 
 
 class Texts:
@@ -32,15 +35,4 @@ class Texts:
         variations = self._responses.get(name)
         if not variations:
             raise KeyError(f"response {name!r} is not in the domain")
-        for variation in variations:
-            if _language_of(variation) == language:
-                return str(variation["text"])
-        plain = [v for v in variations if not v.get("condition")]
-        return str((plain or variations)[0]["text"])
-
-
-def _language_of(variation: dict[str, Any]) -> str | None:
-    for condition in variation.get("condition") or []:
-        if condition.get("name") == "language":
-            return str(condition.get("value"))
-    return None
+        return str((variation_in(variations, language) or variations[0])["text"])

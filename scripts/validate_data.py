@@ -25,7 +25,7 @@ from addons.input_guard import GUARD_INTENTS
 from bot.identity.sessions import GREETING_INTENT
 from knowledge import KnowledgeBase, KnowledgeError
 from knowledge.validation import number_disagreements
-from support.language import languages
+from support.language import languages, variation_language
 
 ROOT = Path(__file__).resolve().parent.parent
 UNUSED_RESPONSE = re.compile(r"The utterance '(?P<name>[\w/]+)' is not used in any story or rule\.")
@@ -82,7 +82,7 @@ def translation_problems(responses: dict[str, list[dict[str, Any]]], codes: list
     """
     problems = []
     for name, variations in responses.items():
-        by_language = {code: [v for v in variations if _language(v, codes[0]) == code] for code in codes}
+        by_language = {code: [v for v in variations if (variation_language(v) or codes[0]) == code] for code in codes}
         reference = by_language[codes[0]]
         for code in codes:
             if not by_language[code]:
@@ -92,11 +92,6 @@ def translation_problems(responses: dict[str, list[dict[str, Any]]], codes: list
                     f"response {name}: the {code} variations' placeholders or buttons differ from {codes[0]}"
                 )
     return problems
-
-
-def _language(variation: dict[str, Any], default: str) -> str:
-    conditions = variation.get("condition") or []
-    return next((str(c["value"]) for c in conditions if c.get("name") == "language"), default)
 
 
 def _shape(variations: list[dict[str, Any]]) -> list[tuple[frozenset[str], tuple[str, ...]]]:

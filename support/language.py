@@ -15,6 +15,9 @@ from typing import Any
 
 import yaml
 
+# The slot holding the conversation's language in Rasa, and the condition of a response's
+# variation in that language (domain.yml).
+LANGUAGE_SLOT = "language"
 # LANGUAGES_FILE replaces it for one process: scripts/compare_korean_nlu.py tries other encoders with it.
 LANGUAGES_FILE = Path(
     os.environ.get("LANGUAGES_FILE") or Path(__file__).resolve().parent.parent / "data" / "languages.yml"
@@ -123,3 +126,16 @@ class Languages:
 def languages() -> Languages:
     """The languages of data/languages.yml, read once per process."""
     return Languages.from_config(yaml.safe_load(LANGUAGES_FILE.read_text(encoding="utf-8")))
+
+
+def variation_language(variation: dict[str, Any]) -> str | None:
+    """The language a response variation is written in: its ``language`` slot condition, if any."""
+    conditions = variation.get("condition") or []
+    return next((str(c["value"]) for c in conditions if c.get("name") == LANGUAGE_SLOT), None)
+
+
+def variation_in(variations: list[dict[str, Any]], language: str) -> dict[str, Any] | None:
+    """A response's first variation in a language, else its first unconditioned one."""
+    written = [v for v in variations if variation_language(v) == language]
+    plain = [v for v in variations if not v.get("condition")]
+    return next(iter(written or plain), None)
