@@ -2,7 +2,7 @@
 
 import pytest
 
-from support.language import languages
+from support.language import languages, variation_in, variation_language
 
 LANGUAGES = languages()
 
@@ -102,3 +102,20 @@ def test_hints_are_read_from_locale_tags() -> None:
 def test_languages_have_their_own_names_and_the_default_comes_first() -> None:
     assert LANGUAGES.codes == ["en", "ko"]
     assert LANGUAGES.name("ko") == "한국어"
+
+
+KOREAN = {"text": "안녕하세요", "condition": [{"type": "slot", "name": "language", "value": "ko"}]}
+PLAIN = {"text": "Hello"}
+OTHER_CONDITION = {"text": "Welcome back", "condition": [{"type": "slot", "name": "returning", "value": True}]}
+
+
+def test_a_variation_s_language_is_its_language_condition() -> None:
+    assert variation_language(KOREAN) == "ko"
+    assert variation_language(PLAIN) is None
+    assert variation_language(OTHER_CONDITION) is None
+
+
+def test_a_response_is_read_in_the_language_else_from_its_plain_variation() -> None:
+    assert variation_in([OTHER_CONDITION, PLAIN, KOREAN], "ko") == KOREAN
+    assert variation_in([OTHER_CONDITION, PLAIN, KOREAN], "en") == PLAIN
+    assert variation_in([OTHER_CONDITION], "en") is None
