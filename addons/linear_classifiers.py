@@ -270,6 +270,9 @@ class FaqClassifier(SentenceLinearClassifier):
             "ranking_length": 5,
             "joint_confidence": False,
             "similarity_confidence": False,
+            # The cosine similarity that counts as "unrelated": e5 puts unrelated sentences at
+            # 0.7-0.9 (its low training temperature), so its similarities are rescaled from there.
+            "similarity_floor": 0.0,
             "knowledge_dir": None,
             # Chosen on the validation half by scripts/evaluate_live_phrasings.py (docs/editing.md);
             # like any setting, given per language where encoders spread similarities differently.
@@ -379,9 +382,8 @@ class FaqClassifier(SentenceLinearClassifier):
         if not self._config["similarity_confidence"]:
             return 1.0
         vector = sentence_vector(message, language)
-        if language in self._live:
-            return self._live[language].nearest(vector, label)
-        return self._trained[language].nearest(vector, label)
+        index = self._live[language] if language in self._live else self._trained[language]
+        return rescaled(index.nearest(vector, label), for_language(self._config, language)["similarity_floor"])
 
     def _promote_retrieval_intent(self, message: Message, match: LiveMatch) -> None:
         """A message this close to a phrasing an editor wrote is a question for the FAQs.
@@ -447,6 +449,11 @@ def _sparse_block(message: Message, origin: str, width: int) -> sp.spmatrix:
         if feature.origin == origin:
             return feature.features
     return sp.csr_matrix((1, width))
+
+
+def rescaled(similarity: float, floor: float) -> float:
+    """A cosine similarity on a scale where ``floor`` (unrelated sentences) is 0 and identical is 1."""
+    return max(0.0, (similarity - floor) / (1.0 - floor))
 
 
 def for_language(config: dict[str, Any], language: str) -> dict[str, Any]:

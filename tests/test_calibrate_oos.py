@@ -3,7 +3,18 @@ from pathlib import Path
 import pytest
 
 from knowledge import KnowledgeBase
-from scripts.calibrate_oos import OOS_DIR, Case, Parse, choose, decide, examples, score, split_half, to_parse
+from scripts.calibrate_oos import (
+    MIN_OOS_RECALL,
+    OOS_DIR,
+    Case,
+    Parse,
+    choose,
+    decide,
+    examples,
+    score,
+    split_half,
+    to_parse,
+)
 from scripts.evaluate_nlu import language_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +74,32 @@ def test_choose_takes_the_lowest_threshold_that_separates_the_cases() -> None:
     cases = [Case("a", "greet"), Case("b", "out_of_scope")]
     parses = [Parse((("greet", 0.9), ("faq", 0.1))), Parse((("greet", 0.5), ("faq", 0.42)))]
     assert choose(cases, parses) == (0.0, 0.1)
+
+
+def test_choose_keeps_enough_out_of_scope_recall_and_then_answers_most() -> None:
+    greet, unknown = Case("hi", "greet"), Case("weather?", "out_of_scope")
+    cases = [greet, greet, greet, *[unknown] * 7]
+    # 0.6 catches 6 of the 7 unknown messages (86 %) and loses one greeting; 0.8 catches all
+    # (a better balanced accuracy) but loses two greetings.
+    parses = [
+        Parse((("greet", 0.9),)),
+        Parse((("greet", 0.7),)),
+        Parse((("greet", 0.5),)),
+        *[Parse((("greet", 0.55),))] * 6,
+        Parse((("greet", 0.75),)),
+    ]
+    assert MIN_OOS_RECALL <= 6 / 7
+    assert choose(cases, parses) == (0.6, 0.0)
+
+
+def test_choose_falls_back_to_balanced_accuracy_when_no_pair_has_enough_recall() -> None:
+    cases = [Case("hi", "greet"), Case("weather?", "out_of_scope"), Case("stocks?", "out_of_scope")]
+    parses = [
+        Parse((("greet", 0.99), ("faq", 0.01))),
+        Parse((("greet", 0.97), ("faq", 0.02))),  # beyond every threshold and margin: recall stays at 50 %
+        Parse((("greet", 0.2), ("faq", 0.19))),
+    ]
+    assert choose(cases, parses) == (0.0, 0.05)
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])

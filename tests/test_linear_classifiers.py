@@ -15,7 +15,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.svm import LinearSVC
 
-from addons.linear_classifiers import FaqClassifier, SentenceFeatures, SentenceIntentClassifier, fit_linear_model
+from addons.linear_classifiers import (
+    FaqClassifier,
+    SentenceFeatures,
+    SentenceIntentClassifier,
+    fit_linear_model,
+    rescaled,
+)
 
 DIRECTIONS = {"faq/shipping_cost": [1.0, 0.0, 0.0], "faq/returns_window": [0.0, 1.0, 0.0], "greet": [0.0, 0.0, 1.0]}
 
@@ -237,3 +243,10 @@ def test_faq_classifier_answers_a_faq_added_since_training(
     assert selected["response"]["confidence"] == similarity
     assert next(r["intent_response_key"] for r in selected["ranking"]) == "faq/parcel_lockers"
     assert message.get("intent") == {"name": "faq", "confidence": similarity}
+
+
+def test_similarities_are_rescaled_from_the_floor_of_unrelated_sentences() -> None:
+    assert rescaled(0.9, 0.8) == pytest.approx(0.5)
+    assert rescaled(1.0, 0.8) == pytest.approx(1.0)
+    assert rescaled(0.75, 0.8) == 0.0
+    assert rescaled(0.6, 0.0) == pytest.approx(0.6)
