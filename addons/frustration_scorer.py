@@ -1,7 +1,8 @@
 """Adds a frustration score with its reasons to every parsed message (``frustration`` key).
 
 The score is the higher of a learned probability (logistic regression on the message's
-sentence embedding and its word-list score, trained on ``data/frustration/training/``)
+sentence embedding, its word-list score and its character n-grams, trained on
+``data/frustration/training/``)
 and the word-list score itself; the reasons come from the word lists. Each language has its
 word lists (``data/frustration/<language>.yml``) and its model, read by the language's
 sentence encoder; a message is scored in its own language. Dialogue-level
@@ -102,16 +103,16 @@ class FrustrationScorer(GraphComponent):
                 language = message.get(LANGUAGE) or languages().default
                 lexicon = lexicon_for(language)
                 signals = text_signals(text, lexicon)
-                probability = self._probability(message, language, score_turn(signals).score)
+                probability = self._probability(message, text, language, score_turn(signals).score)
                 scored = score_turn(signals, probability, lexicon.model_reason)
                 message.set(FRUSTRATION, scored.as_dict(), add_to_output=True)
         return messages
 
-    def _probability(self, message: Message, language: str, lexicon_score: float) -> float:
+    def _probability(self, message: Message, text: str, language: str, lexicon_score: float) -> float:
         model = self._models.get(language)
         if model is None:
             return 0.0
-        return model.probability(sentence_vector(message, language), lexicon_score)
+        return model.probability(text, sentence_vector(message, language), lexicon_score)
 
 
 def _trained_languages() -> list[str]:

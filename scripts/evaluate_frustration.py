@@ -27,7 +27,7 @@ def predict(turn: dict[str, Any], model: TurnModel, encoder: Encoder, language: 
     customer = [t["text"] for t in context if t["speaker"] == "customer"]
     bot = [t["text"] for t in context if t["speaker"] == "bot"]
     own = text_signals(turn["text"], lexicon)
-    probability = model.probability(encoder.encode([turn["text"]])[0], score_turn(own).score)
+    probability = model.probability(turn["text"], encoder.encode([turn["text"]])[0], score_turn(own).score)
     nlu_score = score_turn(own, probability).score
     scored = score_turn(own + dialogue_signals(turn["text"], customer, bot, lexicon), nlu_score, lexicon.model_reason)
     return scored.score >= lexicon.thresholds["turn"], {s.name for s in scored.signals if s.name != "model"}
