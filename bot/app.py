@@ -126,6 +126,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
             outbox=app.ctx.outbox,
             rasa=app.ctx.rasa,
             texts=app.ctx.texts,
+            languages=app.ctx.languages,
             config=app.ctx.support,
             analytics=app.ctx.analytics,
             clock=time.time,

@@ -244,7 +244,7 @@ class Conversations:
     ) -> list[dict[str, Any]]:
         """Delivers a bot message, or carries out a request the bot sent as a custom payload."""
         if queued and reply.get("utter_action") in QUEUE_STATUS_INSTEAD:
-            return await self._desk.still_queued(conversation, channel, reply.get("language"))
+            return await self._desk.still_queued(conversation, channel)
         custom = reply.get("custom") or {}
         if isinstance(custom.get("handoff"), dict):
             return await self._desk.request(conversation, channel, custom["handoff"])

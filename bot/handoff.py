@@ -18,6 +18,7 @@ from bot.delivery import Delivery, outgoing
 from bot.rasa import RasaClient, RasaUnavailable
 from bot.store.callbacks import Callback, CallbackStore
 from bot.store.handoffs import Handoff, HandoffStore
+from bot.store.languages import ConversationLanguages
 from bot.store.notes import Note, NoteStore
 from bot.store.outbox import Outbox
 from bot.store.presence import Presence
@@ -58,6 +59,7 @@ class Desk:
     outbox: Outbox
     rasa: RasaClient
     texts: Texts
+    languages: ConversationLanguages
     config: SupportConfig
     analytics: Analytics
     clock: Callable[[], float]
@@ -97,7 +99,7 @@ class Desk:
     async def queue_choice(self, conversation: str, channel: str, payload: str) -> list[dict[str, Any]]:
         """Answers the queue's own buttons: keep waiting, or leave the queue."""
         handoff = await self.handoffs.get(conversation)
-        language = language_of(handoff)
+        language = await self.language(conversation, handoff)
         if payload == LEAVE_QUEUE:
             await self.handoffs.close(conversation, self.clock())
             await self.outbox.publish_console({"type": "queue", "event": "left", "conversation": conversation})
@@ -109,16 +111,13 @@ class Desk:
         message = self._text("utter_queue_keep_waiting", language, self._leave_button(language), position=position)
         return [await self.delivery.record(conversation, channel, message)]
 
-    async def still_queued(self, conversation: str, channel: str, language: str | None = None) -> list[dict[str, Any]]:
-        """Tells a queued customer who wrote meanwhile their place and the expected wait.
-
-        In ``language``, the one they wrote in now, if given; else the one they asked for a person in.
-        """
+    async def still_queued(self, conversation: str, channel: str) -> list[dict[str, Any]]:
+        """Tells a queued customer who wrote meanwhile their place and the expected wait."""
         handoff = await self.handoffs.get(conversation)
         estimate = await self.estimate(conversation)
         if estimate is None:
             return []
-        language = language or language_of(handoff)
+        language = await self.language(conversation, handoff)
         response = "utter_queue_still_waiting" if estimate.known else "utter_queue_still_waiting_unknown"
         values = {"position": estimate.position, "minutes": estimate.minutes}
         message = self._text(response, language, self._leave_button(language), **values)
@@ -137,7 +136,8 @@ class Desk:
             if estimate is None:
                 continue
             if handoff.channel == "web":
-                await self.delivery.signal(handoff.conversation, self._status_event(language_of(handoff), estimate))
+                language = await self.language(handoff.conversation, handoff)
+                await self.delivery.signal(handoff.conversation, self._status_event(language, estimate))
             elif await self.handoffs.tell_position(handoff.conversation, estimate.position):
                 response = "utter_queue_moved" if estimate.known else "utter_queue_moved_unknown"
                 await self._notice(handoff, response, position=estimate.position, minutes=estimate.minutes)
@@ -151,7 +151,7 @@ class Desk:
             if handoff.callback_offered or waited < limit:
                 continue
             if await self.handoffs.mark_callback_offered(handoff.conversation):
-                language = language_of(handoff)
+                language = await self.language(handoff.conversation, handoff)
                 message = self._text(
                     "utter_handoff_unclaimed",
                     language,
@@ -227,7 +227,7 @@ class Desk:
                 phone=payload.get("phone"),
                 email=payload.get("email"),
                 reason=handoff.reason if handoff else None,
-                language=language_of(handoff),
+                language=await self.language(conversation, handoff),
             )
         )
         if handoff is not None and handoff.state == "queued":
@@ -279,7 +279,7 @@ class Desk:
             "minutes": estimate.minutes,
             "agents": estimate.agents_online,
         }
-        language = language_of(handoff)
+        language = await self.language(handoff.conversation, handoff)
         if offer is None:
             return self._text("utter_handoff_queued", language, self._leave_button(language), **values)
         await self.handoffs.mark_callback_offered(handoff.conversation)
@@ -309,6 +309,10 @@ class Desk:
         text = self.texts.get(response, language).format(**values)
         return outgoing("bot", text, buttons)
 
+    async def language(self, conversation: str, handoff: Handoff | None) -> str:
+        """The language the customer writes in now; else the one they asked for a person in."""
+        return await self.languages.stored(conversation) or language_of(handoff)
+
     async def _held_by(self, conversation: str, agent: User) -> Handoff:
         handoff = await self.handoffs.get(conversation)
         if handoff is None or handoff.state != "agent" or handoff.agent != agent.name:
@@ -316,7 +320,8 @@ class Desk:
         return handoff
 
     async def _notice(self, handoff: Handoff, response: str, **values: Any) -> None:
-        message = {**self._text(response, language_of(handoff), **values), "role": "notice"}
+        language = await self.language(handoff.conversation, handoff)
+        message = {**self._text(response, language, **values), "role": "notice"}
         await self.delivery.record(handoff.conversation, handoff.channel, message)
 
     async def _log(self, conversation: str, events: list[dict[str, Any]]) -> None:

@@ -34,7 +34,7 @@ from bot.console.auth import (
 )
 from bot.console.canned import canned_replies
 from bot.delivery import relay_to_socket
-from bot.handoff import Desk, DeskError, language_of
+from bot.handoff import Desk, DeskError
 from bot.rasa import RasaUnavailable
 from bot.request_body import json_object, text_field
 from bot.store.identities import Identity
@@ -152,7 +152,9 @@ def console_blueprint() -> Blueprint:
                 "transcript": [asdict(entry) for entry in transcript],
                 "notes": [asdict(note) for note in notes],
                 "canned": canned_replies(
-                    ctx.settings.canned_file, language_of(handoff), request.ctx.session.display_name
+                    ctx.settings.canned_file,
+                    await ctx.desk.language(conversation, handoff),
+                    request.ctx.session.display_name,
                 ),
             }
         )
@@ -171,7 +173,7 @@ def console_blueprint() -> Blueprint:
         except RasaUnavailable:
             return json_response({"error": "The assistant is not reachable for suggestions."}, status=503)
         knowledge = ctx.knowledge.current()
-        language = language_of(await ctx.desk.handoffs.get(conversation))
+        language = await ctx.desk.language(conversation, await ctx.desk.handoffs.get(conversation))
         return json_response({"question": question, "suggestions": assist.suggestions(parsed, knowledge, language)})
 
     @console.post("/console/api/conversations/<conversation:str>/claim")

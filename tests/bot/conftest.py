@@ -20,6 +20,7 @@ from bot.store.callbacks import CallbackStore
 from bot.store.deliveries import DeliveryQueue
 from bot.store.feedback import FeedbackStore
 from bot.store.handoffs import HandoffStore
+from bot.store.languages import ConversationLanguages
 from bot.store.notes import NoteStore
 from bot.store.outbox import Outbox
 from bot.store.presence import Presence
@@ -58,6 +59,7 @@ async def desk(clock: Clock, redis: fakeredis.FakeAsyncRedis) -> AsyncIterator[D
             # These paths never call Rasa; an unreachable address proves it.
             rasa=RasaClient(http, "http://127.0.0.1:9", Secret("unused"), 1),
             texts=TEXTS,
+            languages=ConversationLanguages(redis),
             config=SupportConfig.load(),
             analytics=Analytics(ActivityStore(redis), FeedbackStore(redis), clock),
             clock=clock,

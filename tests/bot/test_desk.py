@@ -10,6 +10,7 @@ import fakeredis
 from bot.handoff import LEAVE_QUEUE, Desk
 from bot.store.deliveries import QUEUE, Item
 from bot.store.transcripts import TranscriptStore
+from bot.store.users import User
 from tests.bot.conftest import TEXTS, Clock
 
 CALLBACK = {
@@ -139,3 +140,20 @@ async def test_a_queued_customer_who_writes_is_told_their_place_and_wait(desk: D
     [estimated] = await desk.still_queued("web-b", "web")
     assert estimated["text"] == TEXTS.get("utter_queue_still_waiting").format(position=2, minutes=12)
     assert await desk.still_queued("web-c", "web") == []
+
+
+async def test_notices_follow_the_language_the_customer_writes_in_now(
+    desk: Desk, redis: fakeredis.FakeAsyncRedis
+) -> None:
+    await desk.request("web-a", "web", {"reason": "customer_request", "language": "en"})
+    await desk.languages.follow("web-a", "혹시 한국어로 상담 가능할까요?")
+    await desk.claim("web-a", User("mina", "agent", "Mina"))
+    [*_, joined] = await TranscriptStore(redis).read("web-a")
+    assert joined.text == TEXTS.get("utter_agent_joined", "ko").format(agent="Mina")
+
+
+async def test_a_queued_customer_who_switched_language_is_told_their_place_in_it(desk: Desk) -> None:
+    await desk.request("web-a", "web", {"reason": "customer_request", "language": "en"})
+    await desk.languages.follow("web-a", "대기 순서가 어떻게 되나요?")
+    [status] = await desk.still_queued("web-a", "web")
+    assert status["text"] == TEXTS.get("utter_queue_still_waiting_unknown", "ko").format(position=1)
