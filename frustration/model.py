@@ -72,9 +72,11 @@ class TurnModel:
 
     def probability(self, text: str, embedding: FloatArray, lexicon_score: float) -> float:
         """How likely the turn is frustrated."""
-        ngrams = self.ngrams.features([text]).toarray()[0]
-        features = np.concatenate([embedding, [lexicon_score * LEXICON_SCALE], ngrams])
-        return float(1.0 / (1.0 + np.exp(-(features @ self.weights + self.bias))))
+        dense = np.append(embedding, lexicon_score * LEXICON_SCALE)
+        # The n-grams stay sparse: a message has a few dozen of the vocabulary's thousands.
+        ngrams = self.ngrams.features([text]) @ self.weights[dense.size :]
+        logit = float(dense @ self.weights[: dense.size] + ngrams[0] + self.bias)
+        return 1.0 / (1.0 + float(np.exp(-logit)))
 
     @classmethod
     def fit(cls, texts: list[str], labels: list[bool], encode: Encoder, lexicon: Lexicon, c: float = 10.0) -> TurnModel:
