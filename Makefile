@@ -50,5 +50,11 @@ calibrate-oos: ## Choose the out-of-scope threshold/margin on validation, report
 constraints: ## Re-pin constraints.txt from the current .venv
 	@source scripts/lib.sh && { echo "# Pinned versions of every package in .venv. Regenerate with: make constraints"; \
 	  echo "setuptools==70.3.0"; pip freeze --exclude-editable | grep -v '^setuptools=='; } > constraints.txt
+backup: ## Back up Redis (RDB + AOF), the knowledge files and their change log into var/backups/ (BACKUP_DIR=dir)
+	@source scripts/lib.sh && python -m scripts.backup backup
+
+restore: ## With everything stopped: make restore FILE=var/backups/maru-backup-<time>.tar.gz (checks it first)
+	@source scripts/lib.sh && python -m scripts.backup restore "$(FILE)"
+
 
 .PHONY: help setup run status test lint train validate bench bench-nlu bench-editing calibrate-oos retrain user constraints
