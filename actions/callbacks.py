@@ -1,8 +1,8 @@
 """Callbacks: the time windows offered, the phone and email checks, and the request for the gateway.
 
 A customer who would rather not wait for a person chooses a phone call or a message
-back, leaves a number (or, on the web, optionally an email), and picks one of the
-next time windows inside support hours (``data/support/handoff.yml``).
+back, leaves a number (or, on the web, optionally an email, when mail is configured), and
+picks one of the next time windows inside support hours (``data/support/handoff.yml``).
 """
 
 from __future__ import annotations
@@ -241,12 +241,15 @@ def channel_of(sender_id: str, latest_message: dict[str, Any]) -> str:
     return "web" if sender_id.startswith(WEB_SENDER_PREFIX) else "other"
 
 
-def required_slots(method: str | None, channel: str) -> list[str]:
-    """What to ask: the number for a call; for a message on the web, an email in case the widget is closed."""
+def required_slots(method: str | None, channel: str, mail: bool) -> list[str]:
+    """What to ask: the number for a call; for a message on the web, an email in case the widget is closed.
+
+    The email is asked only when ``mail`` is configured (SMTP_HOST): the gateway mails the answer then.
+    """
     slots = [METHOD]
     if method == "phone":
         slots.append(PHONE)
-    elif method == "message" and channel == "web":
+    elif method == "message" and channel == "web" and mail:
         slots.append(EMAIL)
     return [*slots, WINDOW]
 

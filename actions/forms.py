@@ -133,7 +133,9 @@ class ValidateCallbackForm(FormValidationAction):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         channel = callbacks.channel_of(tracker.sender_id, tracker.latest_message)
-        return callbacks.required_slots(tracker.get_slot(callbacks.METHOD), channel)
+        # The gateway reads the same SMTP_* settings, so this server's mailer says whether it can mail.
+        mail = services().verifier.mailer is not None
+        return callbacks.required_slots(tracker.get_slot(callbacks.METHOD), channel, mail)
 
     async def validate_callback_method(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

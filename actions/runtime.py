@@ -14,7 +14,6 @@ from rasa_sdk import Tracker
 from actions import verification
 from actions.identity import Attempts, Limits, LoginCodes, origin_of
 from actions.locale import locale_for
-from actions.mailer import Mailer, MailSettings
 from actions.order_flows import OrderFlows
 from actions.policy import Policy
 from actions.profiles import ProfileStore
@@ -22,6 +21,7 @@ from actions.store import Order, SqliteStore, StoreBackend
 from actions.verification import Turn, Verifier
 from knowledge import KnowledgeRepository
 from support.language import LANGUAGE_SLOT, languages
+from support.mail import Mailer, MailSettings
 from support.redis_connection import async_client
 
 STORE_TIMEZONE = ZoneInfo("Asia/Seoul")

@@ -26,10 +26,10 @@ from actions.identity import (
     proves_customer,
 )
 from actions.locale import Locale
-from actions.mailer import Mailer, MailFailed
 from actions.profiles import ProfileStore
 from actions.replies import Outcome, Reply
 from actions.store import Order, StoreBackend
+from support.mail import Mailer, MailFailed
 
 ORDER_NUMBER = re.compile(r"(?<!\d)(1\d{4})(?!\d)")
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")

@@ -20,20 +20,22 @@ POLL_SECONDS = 0.02
 class LocalMailbox:
     """An aiosmtpd server in its own thread on 127.0.0.1 and a free port, without TLS or login.
 
-    Use it as a context manager, or call start() and stop(). Each start() gets a new port.
+    Use it as a context manager, or call start() and stop(). Each start() gets a new port, unless
+    given the port of an earlier run: a server that was down comes back where its clients expect it.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._messages: list[EmailMessage] = []
+        self._raw: list[bytes] = []
         self._refusing = False
         self._controller: _FreePortController | None = None
 
-    def start(self) -> None:
-        """Starts listening; returns once the server answers."""
+    def start(self, port: int = 0) -> None:
+        """Starts listening (on a free port, or on ``port``); returns once the server answers."""
         if self._controller is not None:
             raise RuntimeError("the mailbox is already running")
-        controller = _FreePortController(_Handler(self), hostname=HOST, port=0, server_hostname="localhost")
+        controller = _FreePortController(_Handler(self), hostname=HOST, port=port, server_hostname="localhost")
         controller.start()
         self._controller = controller
 
@@ -68,6 +70,12 @@ class LocalMailbox:
         with self._lock:
             return list(self._messages)
 
+    @property
+    def raw_messages(self) -> list[bytes]:
+        """The messages received so far as sent over the wire (headers encoded as they went)."""
+        with self._lock:
+            return list(self._raw)
+
     def wait_for(self, count: int, seconds: float) -> list[EmailMessage]:
         """Waits until at least ``count`` messages arrived and returns them all.
 
@@ -87,6 +95,7 @@ class LocalMailbox:
         """Forgets the messages received so far."""
         with self._lock:
             self._messages.clear()
+            self._raw.clear()
 
     def refuse_recipients(self, refuse: bool) -> None:
         """Makes the server answer every RCPT with 550 (True), or accept them again (False)."""
@@ -102,6 +111,7 @@ class LocalMailbox:
         message = BytesParser(_class=EmailMessage, policy=email.policy.default).parsebytes(data.replace(b"\r\n", b"\n"))
         with self._lock:
             self._messages.append(message)
+            self._raw.append(data)
 
 
 class _Handler:
@@ -127,7 +137,7 @@ class _Handler:
 
 
 class _FreePortController(Controller):
-    """A Controller bound to port 0, so the OS picks a free port with no race between tests."""
+    """A Controller that reads its port from its socket: on port 0 the OS picks a free one, with no race."""
 
     def _trigger_server(self) -> None:
         # start() connects to self.port to check the server answers: it must be the real port by then.

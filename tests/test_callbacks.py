@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from actions.locale import locale_for
 from actions.replies import Outcome, Reply, response_text
 from actions.runtime import Services
 from support.hours import OpeningHours
+from support.mail import Mailer, MailSettings
 from tests.conftest import ROOT, load_tracker, sent
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -65,6 +67,13 @@ def clock(services: Services) -> Services:
     """The test services with the clock at NOW."""
     services.now = lambda: NOW
     return services
+
+
+@pytest.fixture
+def mail_configured(clock: Services) -> Services:
+    """The test services with a mailer (never used: nothing here sends)."""
+    clock.verifier = replace(clock.verifier, mailer=Mailer(MailSettings("127.0.0.1", 25, "help@maru.example")))
+    return clock
 
 
 # --- support hours and windows --------------------------------------------------------------
@@ -306,7 +315,16 @@ def test_channel_comes_from_the_metadata_then_the_sender() -> None:
     ],
 )
 def test_form_asks_only_what_the_method_and_channel_need(method: str | None, channel: str, slots: list[str]) -> None:
-    assert callbacks.required_slots(method, channel) == slots
+    assert callbacks.required_slots(method, channel, mail=True) == slots
+
+
+def test_without_mail_no_email_is_asked() -> None:
+    assert callbacks.required_slots("message", "web", mail=False) == ["callback_method", "callback_window"]
+    assert callbacks.required_slots("phone", "web", mail=False) == [
+        "callback_method",
+        "callback_phone",
+        "callback_window",
+    ]
 
 
 # --- the booking -------------------------------------------------------------------------------
@@ -366,11 +384,18 @@ async def test_method_question_comes_first(clock: Services) -> None:
     assert required == ["callback_method", "callback_window"]
 
 
-async def test_message_on_the_web_asks_for_an_email(clock: Services) -> None:
+async def test_message_on_the_web_asks_for_an_email(mail_configured: Services) -> None:
     required = await forms.ValidateCallbackForm().required_slots(
         [], CollectingDispatcher(), load_tracker("callback_asking_email"), DOMAIN
     )
     assert required == ["callback_method", "callback_email", "callback_window"]
+
+
+async def test_message_on_the_web_without_mail_skips_the_email(clock: Services) -> None:
+    required = await forms.ValidateCallbackForm().required_slots(
+        [], CollectingDispatcher(), load_tracker("callback_asking_email"), DOMAIN
+    )
+    assert required == ["callback_method", "callback_window"]
 
 
 async def test_message_on_telegram_skips_the_email(clock: Services) -> None:

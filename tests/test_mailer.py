@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from actions.mailer import Mailer, MailFailed, MailSettings
+from support.mail import Mailer, MailFailed, MailSettings
 from tests.mailbox import LocalMailbox
 
 SENDER = "Maru Support <support@maru.example>"
@@ -78,9 +78,10 @@ async def test_messages_are_kept_in_arrival_order_until_cleared(mailbox: LocalMa
 async def test_a_refused_recipient_raises_mail_failed(mailbox: LocalMailbox) -> None:
     mailbox.refuse_recipients(True)
 
-    with pytest.raises(MailFailed, match=r"refused the recipient: 550 5\.1\.1 mailbox unavailable"):
+    with pytest.raises(MailFailed, match=r"refused the recipient: 550 5\.1\.1 mailbox unavailable") as refused:
         await Mailer(plain_settings(mailbox.port)).send(CUSTOMER, "code", "body\n")
     assert mailbox.messages == []
+    assert refused.value.permanent is True
 
     mailbox.refuse_recipients(False)
     await Mailer(plain_settings(mailbox.port)).send(CUSTOMER, "code", "body\n")
@@ -96,6 +97,7 @@ async def test_no_server_on_the_port_raises_mail_failed_quickly() -> None:
 
     assert time.monotonic() - started < 2
     assert PASSWORD not in str(failure.value)
+    assert failure.value.permanent is False
 
 
 async def test_a_server_that_never_greets_times_out() -> None:
@@ -118,9 +120,10 @@ async def test_starttls_is_required_not_attempted(mailbox: LocalMailbox) -> None
 
 @pytest.mark.parametrize("address", ["", "mina", "mina@example.com, eve@example.com", "mina@example.com\r\nBcc: e@x"])
 async def test_a_malformed_recipient_raises_mail_failed(mailbox: LocalMailbox, address: str) -> None:
-    with pytest.raises(MailFailed, match="not a valid mail address"):
+    with pytest.raises(MailFailed, match="not a valid mail address") as failure:
         await Mailer(plain_settings(mailbox.port)).send(address, "code", "body\n")
     assert mailbox.messages == []
+    assert failure.value.permanent is True
 
 
 def test_from_env_is_none_without_smtp_host() -> None:

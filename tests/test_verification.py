@@ -10,7 +10,6 @@ import yaml
 
 from actions.identity import PROOF_CODE, Attempts, Limits, LoginCodes, customer_slots
 from actions.locale import locale_for
-from actions.mailer import Mailer, MailSettings
 from actions.profiles import ProfileStore
 from actions.replies import Outcome, Reply, response_texts
 from actions.store import SqliteStore
@@ -23,6 +22,7 @@ from actions.verification import (
     parse_order_number,
     verified_order,
 )
+from support.mail import Mailer, MailSettings
 from tests.mailbox import LocalMailbox
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text(encoding="utf-8"))

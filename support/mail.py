@@ -1,7 +1,9 @@
-"""Sends mail, such as one-time sign-in codes, through the SMTP server named in the environment.
+"""Sends mail through the SMTP server named in the environment.
 
-Mail is optional: without SMTP_HOST the action server runs with no mailer. A failed send
-raises MailFailed with a short reason, so the caller can tell the customer the mail did not go.
+The action server sends one-time sign-in codes with it, and the gateway its callback and
+check-in mail (``bot/mail/``). Mail is optional: without SMTP_HOST neither sends any. A failed
+send raises MailFailed with a short reason, so the caller can tell the customer the mail did not
+go, or try again later.
 """
 
 from __future__ import annotations
@@ -25,7 +27,16 @@ SECURITY_MODES = ("starttls", "tls", "none")
 
 
 class MailFailed(RuntimeError):
-    """The mail was not sent; the message says why, without any secret."""
+    """The mail was not sent; the message says why, without any secret.
+
+    Attributes:
+        permanent: Sending the same message again can't succeed: the address is malformed, or the
+            server refused the recipient for good (a 5xx answer).
+    """
+
+    def __init__(self, reason: str, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -106,7 +117,7 @@ class Mailer:
         """
         recipient = _single_address(to)
         if recipient is None:
-            raise MailFailed("the recipient is not a valid mail address")
+            raise MailFailed("the recipient is not a valid mail address", permanent=True)
         settings = self._settings
         try:
             await aiosmtplib.send(
@@ -122,7 +133,7 @@ class Mailer:
                 timeout=settings.timeout_seconds,
             )
         except (aiosmtplib.SMTPException, OSError) as error:
-            raise MailFailed(self._without_password(_reason(error))) from error
+            raise MailFailed(self._without_password(_reason(error)), _refused_for_good(error)) from error
 
     def _message(self, recipient: Address, subject: str, body: str) -> EmailMessage:
         """The message with its headers; the default policy encodes non-ASCII text as UTF-8."""
@@ -157,6 +168,13 @@ def _reason(error: aiosmtplib.SMTPException | OSError) -> str:
         # aiosmtplib's connect error wraps the socket's error in text that repeats the host and port.
         return f"the connection to the mail server failed: {error.__cause__ or error}"
     return f"mail error: {error.message}"
+
+
+def _refused_for_good(error: aiosmtplib.SMTPException | OSError) -> bool:
+    """The server refused the recipient with a permanent (5xx) code; a 4xx refusal may pass later."""
+    if not isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return False
+    return all(refusal.code >= 500 for refusal in error.recipients)
 
 
 def _single_address(value: str) -> Address | None:

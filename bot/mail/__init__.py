@@ -1,0 +1,1 @@
+"""Mail to customers: what the gateway writes (``mailroom``) and the loop that sends it (``sender``)."""
