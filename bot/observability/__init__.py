@@ -1,0 +1,1 @@
+"""What operators watch: Prometheus metrics at /metrics and JSON log lines (docs/operations.md)."""
