@@ -41,20 +41,23 @@ retrain: ## Retrain after editing knowledge files in git: train, check held-out 
 user: ## Create a console user: make user NAME=mina ROLE=agent|editor|admin DISPLAY=Mina (asks for the password)
 	@source scripts/lib.sh && python -m bot.admin add-user "$(NAME)" --role "$(ROLE)" --display-name "$(DISPLAY)"
 
+unlock: ## Lift the lockout that wrong passwords put on a console account: make unlock NAME=mina
+	@source scripts/lib.sh && python -m bot.admin unlock "$(NAME)"
+
 bench-nlu: ## Benchmark the config.yml NLU pipeline on a public data set (DATASET=path, default BANKING77)
 	@source scripts/lib.sh && python -m scripts.bench_nlu $(DATASET) --name project_pipeline
 
 calibrate-oos: ## Choose the out-of-scope threshold/margin on validation, report the test split (needs `make train`)
 	@source scripts/lib.sh && python -m scripts.calibrate_oos
 
-constraints: ## Re-pin constraints.txt from the current .venv
-	@source scripts/lib.sh && { echo "# Pinned versions of every package in .venv. Regenerate with: make constraints"; \
-	  echo "setuptools==70.3.0"; pip freeze --exclude-editable | grep -v '^setuptools=='; } > constraints.txt
 backup: ## Back up Redis (RDB + AOF), the knowledge files and their change log into var/backups/ (BACKUP_DIR=dir)
 	@source scripts/lib.sh && python -m scripts.backup backup
 
 restore: ## With everything stopped: make restore FILE=var/backups/maru-backup-<time>.tar.gz (checks it first)
 	@source scripts/lib.sh && python -m scripts.backup restore "$(FILE)"
 
+constraints: ## Re-pin constraints.txt from the current .venv
+	@source scripts/lib.sh && { echo "# Pinned versions of every package in .venv. Regenerate with: make constraints"; \
+	  echo "setuptools==70.3.0"; pip freeze --exclude-editable | grep -v '^setuptools=='; } > constraints.txt
 
-.PHONY: help setup run status test lint train validate bench bench-nlu bench-editing calibrate-oos retrain user constraints
+.PHONY: help setup run status test lint train validate bench bench-nlu bench-editing calibrate-oos retrain user unlock backup restore constraints

@@ -2,9 +2,11 @@
 
     python -m bot.admin add-user mina --role agent --display-name "Mina"
     python -m bot.admin retrain --editor dara
+    python -m bot.admin unlock mina
 
 The password is asked for interactively, or read from standard input with
 ``--password-stdin`` (for scripts), so it never appears in the shell history.
+``unlock`` lifts the lockout that wrong passwords put on a console account.
 ``retrain`` runs the same checked job as the editor pages (one at a time, refused if
 held-out FAQ accuracy drops) and swaps the new model into the running Rasa server.
 """
@@ -24,6 +26,7 @@ from redis.asyncio import Redis
 from bot.editor.training import Trainer
 from bot.rasa import RasaClient
 from bot.settings import PROJECT_ROOT, Settings, SettingsError
+from bot.store.login_attempts import unlock
 from bot.store.training import TrainingStore
 from bot.store.users import ROLES, UserError, UserStore
 from support.redis_connection import async_client
@@ -43,6 +46,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add.add_argument("--display-name", default="", help="the name customers see, e.g. Mina")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     commands.add_parser("list-users", help="show every user and their role")
+    unlock_user = commands.add_parser("unlock", help="lift the lockout wrong passwords put on an account")
+    unlock_user.add_argument("name")
     retrain = commands.add_parser("retrain", help="train, check and swap in a new model (needs Rasa running)")
     retrain.add_argument("--editor", default=os.environ.get("USER", "cli"), help="who asked, for the change record")
     retrain.add_argument("--project", type=Path, default=PROJECT_ROOT, help="the project to train")
@@ -53,6 +58,9 @@ async def run(args: argparse.Namespace, redis: Redis) -> str:
     """Carries out the command and returns what to print."""
     if args.command == "retrain":
         return await retrain(args, redis)
+    if args.command == "unlock":
+        lifted = await unlock(redis, args.name)
+        return f"unlocked {args.name}" if lifted else f"{args.name} was not locked"
     users = UserStore(redis)
     if args.command == "list-users":
         return "\n".join(f"{u.name}\t{u.role}\t{u.display_name}" for u in await users.all()) or "no users yet"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -15,6 +15,8 @@ from bot.delivery import Delivery, outgoing
 from bot.handoff import QUEUE_PAYLOADS, Desk
 from bot.identity.sessions import GREETING
 from bot.notices import Notices
+from bot.observability.logs import conversation_logged
+from bot.observability.metrics import GatewayMetrics
 from bot.rasa import RasaClient, RasaUnavailable
 from bot.store.identities import Identity, IdentityStore
 from bot.store.languages import ConversationLanguages
@@ -23,6 +25,7 @@ from bot.surveys import Surveys
 from bot.texts import Texts
 from bot.unanswered import Unanswered
 from support.language import languages
+from support.plain_text import plain_text
 
 logger = logging.getLogger(__name__)
 BOT_MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action")
@@ -51,6 +54,12 @@ class Incoming:
     client_id: str | None = None
 
 
+def as_plain_text(message: Incoming) -> Incoming:
+    """The message with its texts as the project stores text (``support.plain_text``)."""
+    shown = plain_text(message.shown_text) if message.shown_text is not None else None
+    return replace(message, text=plain_text(message.text), shown_text=shown)
+
+
 class Conversations:
     """Runs customer messages through the assistant, or to the agent who owns the chat."""
 
@@ -70,6 +79,7 @@ class Conversations:
         unanswered: Unanswered,
         reply_deadline: float,
         clock: Callable[[], float],
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self._rasa = rasa
         self._delivery = delivery
@@ -86,6 +96,8 @@ class Conversations:
         self._reply_deadline = reply_deadline
         self._clock = clock
         self._languages: ConversationLanguages = unanswered.languages
+        # Messages in, reply latency, rate-limit hits, Redis errors (a metrics object of its own for tests).
+        self._metrics = metrics or GatewayMetrics()
 
     def system(self, response: str, language: str) -> dict[str, Any]:
         """A message written by the gateway itself, from the domain's responses."""
@@ -114,16 +126,22 @@ class Conversations:
         Raises:
             StoreUnavailable: Redis is down; nothing was stored or sent.
         """
+        received = self._clock()
+        message = as_plain_text(message)
         try:
-            language = await self._follow_language(message)
-            refused = self.refusal(message.text, language)
-            if refused is not None:
-                return [await self._delivery.notify(message.conversation, message.channel, refused)]
-            if not await self._limiter.allow(message.conversation):
-                limited = self.system("utter_rate_limited", language)
-                return [await self._delivery.notify(message.conversation, message.channel, limited)]
-            return await self._route(message, language)
+            with conversation_logged(message.conversation):
+                language = await self._follow_language(message)
+                self._metrics.message_in(message.channel, language)
+                refused = self.refusal(message.text, language)
+                if refused is not None:
+                    return [await self._delivery.notify(message.conversation, message.channel, refused)]
+                if not await self._limiter.allow(message.conversation):
+                    self._metrics.rate_limited("message")
+                    limited = self.system("utter_rate_limited", language)
+                    return [await self._delivery.notify(message.conversation, message.channel, limited)]
+                return await self._route(message, language, received)
         except RedisError as error:
+            self._metrics.redis_error("conversation")
             raise StoreUnavailable(str(error)) from error
 
     async def _follow_language(self, message: Incoming) -> str:
@@ -140,7 +158,7 @@ class Conversations:
         labels = {name: self._texts.get(f"utter_widget_{name}", language) for name in WIDGET_LABELS}
         return {"language": language, "labels": labels}
 
-    async def _route(self, message: Incoming, language: str) -> list[dict[str, Any]]:
+    async def _route(self, message: Incoming, language: str, received: float) -> list[dict[str, Any]]:
         handoff = await self._desk.handoffs.get(message.conversation)
         shown = message.shown_text or message.text
         customer = {**outgoing("customer", shown), "client_id": message.client_id}
@@ -163,7 +181,7 @@ class Conversations:
         if await self._unanswered.wants_person(message.conversation, message.text):
             return await self._unanswered.hand_over(message.conversation, message.channel)
         queued = handoff is not None and handoff.state == "queued"
-        return await self._converse(message, language, new_session, queued=queued)
+        return await self._converse(message, language, new_session, queued=queued, received=received)
 
     async def greet(self, conversation: str, channel: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Lets the assistant greet a customer it knows, before they type anything.
@@ -172,11 +190,13 @@ class Conversations:
             StoreUnavailable: Redis is down; nothing was stored or sent.
         """
         try:
-            greeting = Incoming(conversation, channel, GREETING, metadata=metadata)
-            # Nothing written yet: the channel's hint decides, until the customer clearly writes in another language.
-            language, _ = await self._languages.follow(conversation, "", metadata.get(LANGUAGE_HINT))
-            return await self._converse(greeting, language, False, answer_required=False)
+            with conversation_logged(conversation):
+                greeting = Incoming(conversation, channel, GREETING, metadata=metadata)
+                # Nothing written yet: the channel's hint decides, until the customer clearly writes in another one.
+                language, _ = await self._languages.follow(conversation, "", metadata.get(LANGUAGE_HINT))
+                return await self._converse(greeting, language, False, answer_required=False)
         except RedisError as error:
+            self._metrics.redis_error("conversation")
             raise StoreUnavailable(str(error)) from error
 
     async def _to_agent(self, message: Incoming) -> None:
@@ -187,15 +207,25 @@ class Conversations:
             logger.warning("could not record a message to an agent in the tracker: %s", error)
 
     async def _converse(
-        self, message: Incoming, language: str, new_session: bool, queued: bool = False, answer_required: bool = True
+        self,
+        message: Incoming,
+        language: str,
+        new_session: bool,
+        queued: bool = False,
+        answer_required: bool = True,
+        received: float | None = None,
     ) -> list[dict[str, Any]]:
-        """Rasa's answer to the message; the apology if it has none (within the deadline, unless a model loads)."""
+        """Rasa's answer to the message; the apology if it has none (within the deadline, unless a model loads).
+
+        With ``received`` (when the customer's message arrived), the time to the first reply is measured.
+        """
         conversation = message.conversation
         await self._delivery.signal(conversation, {"type": "typing", "on": True})
         patient = await self._model_loading()
         asking = asyncio.ensure_future(self._ask_rasa(message, language, patient))
         delivered: list[dict[str, Any]] = []
         apologised = False
+        replied_at: float | None = None
         try:
             if answer_required and not patient:
                 done, _ = await asyncio.wait({asking}, timeout=self._reply_deadline)
@@ -203,6 +233,7 @@ class Conversations:
                     # Rasa may still answer: its late reply follows the apology.
                     delivered += await self._apologise(message, "timeout")
                     apologised = True
+                    replied_at = self._clock()
             replies, failure = await asking
         finally:
             asking.cancel()  # a no-op once it finished; else the turn itself failed or was cancelled
@@ -213,12 +244,17 @@ class Conversations:
         answers = []
         for reply in replies:
             answers += await self._act_on(conversation, message.channel, reply, queued)
+            if answers and replied_at is None:
+                replied_at = self._clock()
             await self._analytics.bot_replied(conversation, message.channel, reply, message.shown_text or message.text)
         delivered += answers
         if answers:
             await self._unanswered.turns.answered(conversation)
         elif answer_required and not apologised:
             delivered += await self._apologise(message, failure or "empty")
+            replied_at = self._clock()
+        if received is not None and replied_at is not None:
+            self._metrics.replied(message.channel, replied_at - received)
         await self._delivery.signal(conversation, {"type": "typing", "on": False})
         return delivered
 

@@ -30,10 +30,13 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from bot.channels.dispatch import Dispatcher
+from bot.observability.metrics import GatewayMetrics
 from bot.rendering import segments
 from bot.store.deliveries import DeliveryQueue
+from bot.store.languages import ConversationLanguages
 from bot.store.outbox import RESUBSCRIBED, Outbox
 from bot.store.transcripts import Entry, TranscriptStore
+from support.language import languages
 
 logger = logging.getLogger(__name__)
 # What a delivered message keeps in the transcript besides its text and buttons.
@@ -63,12 +66,22 @@ class Delivery:
     """Transcript, live publication and the channel's durable outbox in one place."""
 
     def __init__(
-        self, transcripts: TranscriptStore, outbox: Outbox, queue: DeliveryQueue, clock: Callable[[], float]
+        self,
+        transcripts: TranscriptStore,
+        outbox: Outbox,
+        queue: DeliveryQueue,
+        clock: Callable[[], float],
+        metrics: GatewayMetrics | None = None,
+        conversation_languages: ConversationLanguages | None = None,
     ) -> None:
         self._transcripts = transcripts
         self._outbox = outbox
         self.queue = queue
         self._clock = clock
+        # Messages to customers are counted by channel and language (a metrics object of its own for tools
+        # and tests; without the languages store, a message without a language counts as the default one).
+        self._metrics = metrics or GatewayMetrics()
+        self._languages = conversation_languages
         # Dispatchers that send a message at once on the instance that queued it, by channel.
         self.immediate: dict[str, Dispatcher] = {}
 
@@ -88,11 +101,23 @@ class Delivery:
     async def notify(self, conversation: str, channel: str, event: dict[str, Any]) -> dict[str, Any]:
         """Delivers a message without storing it (a gateway notice such as the rate limit)."""
         queued = channel in QUEUED_CHANNELS and event.get("role") != "customer"
+        to_customer = event.get("type") == "message" and event.get("role") != "customer"
+        language = await self._language_of(conversation, event) if to_customer else None
         if not (queued and channel in PUBLISHED_BY_SENDER):
             await self._outbox.publish(conversation, event)
         if queued:
             await self._queue_for(conversation, channel, event)
+        if language is not None:
+            self._metrics.message_out(channel, language)
         return event
+
+    async def _language_of(self, conversation: str, event: dict[str, Any]) -> str:
+        """The language a message to the customer is written in (the bot's replies say so themselves)."""
+        if event.get("language"):
+            return str(event["language"])
+        if self._languages is None:
+            return languages().default
+        return await self._languages.get(conversation)
 
     async def _queue_for(self, conversation: str, channel: str, event: dict[str, Any]) -> None:
         dispatcher = self.immediate.get(channel)

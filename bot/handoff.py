@@ -15,10 +15,12 @@ from typing import Any
 
 from bot.analytics import Analytics
 from bot.delivery import Delivery, outgoing
+from bot.mail.mailroom import Mailroom
 from bot.rasa import RasaClient, RasaUnavailable
 from bot.store.callbacks import Callback, CallbackStore
 from bot.store.handoffs import Handoff, HandoffStore
 from bot.store.languages import ConversationLanguages
+from bot.store.mail_queue import Mail
 from bot.store.notes import Note, NoteStore
 from bot.store.outbox import Outbox
 from bot.store.presence import Presence
@@ -41,6 +43,8 @@ LEAVE_QUEUE = "/queue_leave"
 REQUEST_CALLBACK = "/request_callback"
 QUEUE_PAYLOADS = (KEEP_WAITING, LEAVE_QUEUE)
 CALLBACK_METHODS = ("phone", "message")
+# The callback's note when the agent answered by email and closed it at once.
+EMAILED_NOTE = "answered by email"
 
 
 class DeskError(ValueError):
@@ -63,6 +67,8 @@ class Desk:
     config: SupportConfig
     analytics: Analytics
     clock: Callable[[], float]
+    # Mail to customers; None when no SMTP server is configured.
+    mail: Mailroom | None = None
 
     async def request(self, conversation: str, channel: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
         """Queues the conversation for a person and tells the customer their place and wait."""
@@ -233,6 +239,10 @@ class Desk:
         if handoff is not None and handoff.state == "queued":
             await self.handoffs.close(conversation, self.clock())
             await self.announce_positions()
+        if callback.email and self.mail is not None:
+            await self.mail.callback_booked(callback)
+        elif callback.email:
+            logger.warning("callback %s has an email but no SMTP server is configured: no confirmation", callback.id)
         await self.outbox.publish_console({"type": "callbacks", "event": "scheduled", "conversation": conversation})
         return callback
 
@@ -242,11 +252,11 @@ class Desk:
         if callback is None:
             raise DeskError("this callback is not pending any more")
         if callback.method == "message":
-            await self.handoffs.enqueue(
-                Handoff(
-                    callback.conversation, callback.channel, callback.reason or "customer_request", False, self.clock()
-                )
-            )
+            # The chat's check-in also goes to the email the customer left (bot.surveys).
+            context = {"language": callback.language, "callback": callback.id, "contact_email": callback.email}
+            reason = callback.reason or "customer_request"
+            handoff = Handoff(callback.conversation, callback.channel, reason, False, self.clock(), context=context)
+            await self.handoffs.enqueue(handoff)
             await self.handoffs.claim(callback.conversation, agent.name, self.clock())
         response = "utter_callback_calling" if callback.method == "phone" else "utter_callback_messaging"
         phone_end = (callback.phone or "")[-4:]
@@ -263,10 +273,27 @@ class Desk:
         await self.outbox.publish_console({"type": "callbacks", "event": "done", "conversation": callback.id})
         return callback
 
+    async def email_callback(self, callback_id: str, agent: User, text: str, finish: bool) -> tuple[Callback, Mail]:
+        """Queues the agent's answer to an email callback they picked up; closes the callback if they chose to."""
+        callback = await self.callbacks.get(callback_id)
+        if callback is None or callback.state != "in_progress" or callback.agent != agent.name:
+            raise DeskError("pick up this callback before you answer it")
+        if not callback.email:
+            raise DeskError("the customer left no email address for this callback")
+        if self.mail is None:
+            raise DeskError("mail is not configured (SMTP_HOST): answer in the chat or by phone")
+        mail = await self.mail.callback_reply(callback, agent.name, agent.display_name, text)
+        if finish:
+            return await self.finish_callback(callback_id, agent, EMAILED_NOTE), mail
+        await self.outbox.publish_console({"type": "callbacks", "event": "emailed", "conversation": callback.id})
+        return callback, mail
+
     async def forget(self, conversation: str) -> None:
-        """Erases the conversation's handoff and notes (the customer deleted their data)."""
+        """Erases the conversation's handoff, notes and mail (the customer deleted their data)."""
         await self.handoffs.close(conversation, self.clock())
         await self.notes.delete(conversation)
+        if self.mail is not None:
+            await self.mail.forget(conversation)
 
     async def _queue_message(self, handoff: Handoff) -> dict[str, Any]:
         estimate = await self.estimate(handoff.conversation)

@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 
+from bot.observability.metrics import GatewayMetrics
 from bot.settings import Secret
+from support.rasa_auth import rasa_api_headers
 
 LOAD_TIMEOUT_SECONDS = 180.0
 # How long a customer's message may wait while Rasa loads a new model.
@@ -21,12 +23,21 @@ class RasaUnavailable(RuntimeError):
 class RasaClient:
     """Sends customer messages to Rasa and returns the bot's messages."""
 
-    def __init__(self, http: httpx.AsyncClient, url: str, token: Secret, timeout: float) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        url: str,
+        token: Secret,
+        timeout: float,
+        metrics: GatewayMetrics | None = None,
+    ) -> None:
         self._http = http
         self._url = url
         self._token = token
         self._headers = {"Authorization": f"Bearer {token.value}"}
         self._timeout = timeout
+        # Failed calls are counted by kind (a metrics object of its own for tools and tests).
+        self._metrics = metrics or GatewayMetrics()
 
     async def send(
         self, conversation: str, text: str, metadata: dict[str, Any], patient: bool = False
@@ -41,7 +52,9 @@ class RasaClient:
             )
             response.raise_for_status()
         except httpx.HTTPError as error:
+            self._metrics.rasa_error(error_kind(error))
             raise RasaUnavailable(f"Rasa did not answer: {type(error).__name__}") from error
+        self._metrics.rasa_replied()
         replies = response.json()
         return replies if isinstance(replies, list) else []
 
@@ -64,24 +77,46 @@ class RasaClient:
 
     async def _api(self, method: str, path: str, body: Any, timeout: float | None = None) -> Any:
         try:
-            # Rasa's HTTP API takes its token as a query parameter.
             response = await self._http.request(
                 method,
                 f"{self._url}{path}",
                 json=body,
-                params={"token": self._token.value},
+                headers=rasa_api_headers(self._token.value),
                 timeout=timeout or self._timeout,
             )
             response.raise_for_status()
             return response.json() if response.content else None
         except (httpx.HTTPError, ValueError) as error:
+            self._metrics.rasa_error(error_kind(error))
             raise RasaUnavailable(f"Rasa API {path} failed: {type(error).__name__}") from error
 
-    async def ready(self) -> bool:
-        """True when Rasa answers its status endpoint with a loaded model."""
+    async def status(self) -> dict[str, Any]:
+        """Rasa's /status: the loaded model's ``model_id`` and ``model_file`` (not counted as errors: health checks).
+
+        Raises:
+            RasaUnavailable: no answer within a second, an error, or no model loaded.
+        """
         try:
-            # Rasa's HTTP API takes its token as a query parameter.
-            response = await self._http.get(f"{self._url}/status", params={"token": self._token.value}, timeout=1)
-            return response.status_code == 200 and bool(response.json().get("model_id"))
-        except (httpx.HTTPError, ValueError):
-            return False
+            # A short-lived JWT in the header (support/rasa_auth.py): no token in a URL that logs keep.
+            headers = rasa_api_headers(self._token.value)
+            response = await self._http.get(f"{self._url}/status", headers=headers, timeout=1)
+            response.raise_for_status()
+            status = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailable(f"Rasa /status failed: {type(error).__name__}") from error
+        if not isinstance(status, dict) or not status.get("model_id"):
+            raise RasaUnavailable("Rasa has no model loaded")
+        return status
+
+
+def error_kind(error: Exception) -> str:
+    """How a call to Rasa failed, as a metric label (one of ``bot.observability.metrics.RASA_ERRORS``)."""
+    if isinstance(error, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(error, httpx.HTTPStatusError):
+        return "http_5xx" if error.response.status_code >= 500 else "http_4xx"
+    if isinstance(error, httpx.TransportError):
+        return "connection"
+    if isinstance(error, ValueError):
+        return "invalid_response"
+    return "other"

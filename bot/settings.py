@@ -7,13 +7,18 @@ setting stops the gateway at start-up with a message naming it.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from bot.identity.tokens import MIN_SECRET_BYTES
+from bot.security.client_ip import Network, parse_networks
+from bot.security.origins import parse_origins
 from support.hours import SUPPORT_FILE, support_file
+from support.mail import MailSettings
 
+T = TypeVar("T")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -65,6 +70,30 @@ class Settings:
     # The store's login (docs/store-login.md): None turns signed identities off.
     store_login_secret: Secret | None = None
     store_login_audience: str = "maru-support"
+    # GET /metrics answers only with this bearer token; without it the route is 404 (docs/operations.md).
+    metrics_token: Secret | None = None
+    # The action server, whose /health the gateway's /health reports.
+    actions_url: str = "http://127.0.0.1:5055"
+    # The store's sites that embed the widget (besides the gateway's own pages).
+    widget_origins: tuple[str, ...] = ()
+    # Proxies whose X-Forwarded-For is believed when finding a customer's address.
+    trusted_proxies: tuple[Network, ...] = ()
+    # New web conversations per client address and minute (Chatwoot's default is 30).
+    new_sessions_per_minute: int = 30
+    # Wrong passwords before an account, or an address, is locked out for the lockout time.
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_lockout_seconds: int = 900
+    # Mail to customers (SMTP_*, read as the action server reads them): None turns email callbacks
+    # and emailed check-ins off. The password is kept apart, as a Secret; see mail_settings().
+    smtp: MailSettings | None = None
+    smtp_password: Secret | None = None
+
+    def mail_settings(self) -> MailSettings | None:
+        """The SMTP settings with the password, for the mailer only; None without SMTP_HOST."""
+        if self.smtp is None:
+            return None
+        return replace(self.smtp, password=self.smtp_password.value if self.smtp_password else None)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -77,10 +106,15 @@ class Settings:
         store_login_secret = _secret(env, "STORE_LOGIN_SECRET")
         if store_login_secret and len(store_login_secret.value.encode()) < MIN_SECRET_BYTES:
             raise SettingsError(f"STORE_LOGIN_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        smtp, smtp_password = _smtp(env)
+        rasa_token = Secret(_required(env, "RASA_TOKEN"))
+        if len(rasa_token.value.encode()) < MIN_SECRET_BYTES:
+            # It signs the JWTs for Rasa's API (HS256): shorter keys are guessable offline.
+            raise SettingsError(f"RASA_TOKEN must be at least {MIN_SECRET_BYTES} bytes")
         return cls(
             redis_url=_required(env, "REDIS_URL"),
             rasa_url=_required(env, "RASA_URL").rstrip("/"),
-            rasa_token=Secret(_required(env, "RASA_TOKEN")),
+            rasa_token=rasa_token,
             session_secret=Secret(_required(env, "SESSION_SECRET")),
             host=env.get("GATEWAY_HOST", "127.0.0.1"),
             port=_integer(env, "GATEWAY_PORT", 8000),
@@ -100,6 +134,16 @@ class Settings:
             retrain_accuracy_margin=_number(env, "RETRAIN_ACCURACY_MARGIN", 0.02),
             store_login_secret=store_login_secret,
             store_login_audience=env.get("STORE_LOGIN_AUDIENCE") or "maru-support",
+            metrics_token=_secret(env, "METRICS_TOKEN"),
+            actions_url=(env.get("ACTIONS_URL") or "http://127.0.0.1:5055").rstrip("/"),
+            smtp=smtp,
+            smtp_password=smtp_password,
+            widget_origins=_parsed(env, "WIDGET_ORIGINS", parse_origins),
+            trusted_proxies=_parsed(env, "TRUSTED_PROXIES", parse_networks),
+            new_sessions_per_minute=_integer(env, "NEW_SESSIONS_PER_MINUTE", 30),
+            login_failures_per_account=_integer(env, "LOGIN_FAILURES_PER_ACCOUNT", 5),
+            login_failures_per_address=_integer(env, "LOGIN_FAILURES_PER_ADDRESS", 20),
+            login_lockout_seconds=_integer(env, "LOGIN_LOCKOUT_SECONDS", 900),
         )
 
 
@@ -110,9 +154,27 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
+def _smtp(env: Mapping[str, str]) -> tuple[MailSettings | None, Secret | None]:
+    """The SMTP settings without their password, and the password as a Secret."""
+    try:
+        mail = MailSettings.from_env(env)
+    except ValueError as error:
+        raise SettingsError(str(error)) from error
+    if mail is None:
+        return None, None
+    return replace(mail, password=None), Secret(mail.password) if mail.password else None
+
+
 def _secret(env: Mapping[str, str], name: str) -> Secret | None:
     value = env.get(name, "").strip()
     return Secret(value) if value else None
+
+
+def _parsed(env: Mapping[str, str], name: str, parse: Callable[[str], tuple[T, ...]]) -> tuple[T, ...]:
+    try:
+        return parse(env.get(name, ""))
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}") from error
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:

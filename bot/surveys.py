@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ import yaml
 
 from bot.comments import categorise
 from bot.delivery import Delivery, outgoing
+from bot.mail.mailroom import Mailroom
+from bot.observability.metrics import GatewayMetrics
 from bot.redaction import redact
 from bot.store.feedback import FeedbackStore, Scope
 from bot.store.followups import FollowUp, FollowUpStore, Kudos
@@ -101,6 +103,10 @@ class Surveys:
     languages: ConversationLanguages
     clock: Callable[[], float]
     chance: Callable[[], float] = random.random
+    # Mail to customers; None when no SMTP server is configured.
+    mail: Mailroom | None = None
+    # Ratings are counted by kind and value (a metrics object of its own for tests).
+    metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
 
     @staticmethod
     def owns(text: str) -> bool:
@@ -172,6 +178,8 @@ class Surveys:
                 "language": language,
                 "summary": handoff.context.get("summary") or {},
                 "customer": handoff.context.get("customer") or {},
+                # The address a customer who booked an email callback left: the chat may not reach them.
+                "contact_email": handoff.context.get("contact_email"),
             }
             await self.state.schedule_check_in(handoff.conversation, self._next_business_morning(), context)
 
@@ -188,6 +196,9 @@ class Surveys:
             language = context.get("language", DEFAULT_LANGUAGE)
             text = self.texts.get("utter_check_in", language).format(agent=context.get("agent_name", ""))
             await self.delivery.record(conversation, context.get("channel", "web"), outgoing("bot", text))
+            email = context.get("contact_email")
+            if email and self.mail is not None:
+                await self.mail.check_in(conversation, email, language, context.get("agent_name", ""))
             await self.state.check_in_sent(conversation, context)
 
     async def _dispatch(self, conversation: str, channel: str, payload: str) -> list[dict[str, Any]]:
@@ -224,6 +235,7 @@ class Surveys:
         question = next((e.text for e in reversed(entries[:index]) if e.role == "customer"), None)
         scope = Scope(conversation, channel, language, self.clock())
         await self.feedback.thumb(scope, str(answer.meta["faq_id"]), direction == "up", question)
+        self.metrics.rated("answer", direction)
         if direction == "up":
             return [await self._say(conversation, channel, "utter_rating_thanks", language)]
         buttons = [
@@ -259,6 +271,7 @@ class Surveys:
             raise RatingRefused("utter_rating_duplicate")
         scope = Scope(conversation, survey.channel, survey.language, self.clock())
         await self.feedback.csat(scope, part, score, survey.agent if part == "agent" else None)
+        self.metrics.rated(f"csat_{part}", str(score))
         rated = replace(survey, scores={**survey.scores, part: score}, asked_at=self.clock())
         if rated.next_part is not None:
             await self.state.save(conversation, rated)
@@ -299,6 +312,7 @@ class Surveys:
         if not await self.feedback.once(f"nps:{conversation}:{survey.id}"):
             raise RatingRefused("utter_rating_duplicate")
         await self.feedback.nps(Scope(conversation, survey.channel, survey.language, self.clock()), score)
+        self.metrics.rated("nps", str(score))
         if score <= 6:
             await self._follow_up(conversation, survey, "nps", score, "")
         await self.state.end(conversation)

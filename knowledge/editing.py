@@ -28,6 +28,7 @@ from knowledge.validation import (
     normalise,
 )
 from knowledge.yaml_io import TopicFile, faq_record, read_directory, write_files
+from support.plain_text import plain_text
 
 # Runs on the candidate of a change that needs training; returns the problems found.
 TrainingCheck = Callable[[KnowledgeBase], list[str]]
@@ -164,9 +165,9 @@ class KnowledgeEditor:
             id=faq_id.strip(),
             topic=topic.strip(),
             language=language,
-            question=" ".join(question.split()),
+            question=" ".join(plain_text(question).split()),
             answer=clean_answer(answer),
-            phrasings=tuple(" ".join(p.split()) for p in phrasings),
+            phrasings=tuple(" ".join(plain_text(p).split()) for p in phrasings),
         )
         return self._save(editor, lambda files: _add_faq(files, faq))
 
@@ -242,8 +243,8 @@ class KnowledgeEditor:
 
 
 def clean_answer(answer: str) -> str:
-    """An answer with unified line ends, no trailing spaces and no blank lines around it."""
-    lines = answer.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """An answer as plain text (``support.plain_text``), with no trailing spaces and no blank lines around it."""
+    lines = plain_text(answer).split("\n")
     return "\n".join(line.rstrip() for line in lines).strip()
 
 
@@ -280,7 +281,7 @@ def _rank(faq: Faq, terms: list[str]) -> tuple[bool, bool]:
 
 
 def _phrasing(text: str) -> str:
-    phrasing = " ".join(text.split())
+    phrasing = " ".join(plain_text(text).split())
     if not phrasing:
         raise EditRefused(["the phrasing is empty"])
     return phrasing

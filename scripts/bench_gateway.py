@@ -24,11 +24,11 @@ SCRIPT = ["hello", "what do you charge for postage", "how long do refunds take",
 
 
 async def rasa_conversation(http: httpx.AsyncClient, rasa_url: str) -> list[float]:
-    """One conversation on Rasa's REST channel; the latency of each message."""
+    """One conversation on Rasa's token-protected gateway channel (no gateway in between); each message's latency."""
     sender, latencies = f"bench-rest-{uuid.uuid4().hex}", []
     for text in SCRIPT:
         started = time.perf_counter()
-        response = await http.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text})
+        response = await http.post(f"{rasa_url}/webhooks/gateway/webhook", json={"sender": sender, "message": text})
         response.raise_for_status()
         latencies.append(time.perf_counter() - started)
     return latencies
@@ -48,7 +48,8 @@ async def gateway_conversation(gateway_url: str) -> list[float]:
 
 async def measure(conversations: int, gateway_url: str, rasa_url: str) -> dict[str, list[float]]:
     """Runs both paths, one after the other, with the same concurrency."""
-    async with httpx.AsyncClient(timeout=30) as http:
+    headers = {"Authorization": f"Bearer {os.environ['RASA_TOKEN']}"}
+    async with httpx.AsyncClient(timeout=30, headers=headers) as http:
         rest = await asyncio.gather(*(rasa_conversation(http, rasa_url) for _ in range(conversations)))
     web = await asyncio.gather(*(gateway_conversation(gateway_url) for _ in range(conversations)))
     return {"rasa_rest": [x for c in rest for x in c], "gateway_web": [x for c in web for x in c]}

@@ -28,9 +28,10 @@ import yaml
 from sklearn.metrics import f1_score
 
 from bot.dashboard.metrics import percentile
+from support.rasa_auth import rasa_api_flags, rasa_api_headers
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "bench-token"
+TOKEN = "bench-token-signing-the-api-jwt-0123456789"
 FALLBACK = "nlu_fallback"
 
 
@@ -89,7 +90,7 @@ def serve_and_parse(model: Path, texts: list[str], port: int) -> tuple[list[str]
     The server runs in the throwaway project, away from the assistant's endpoints.yml.
     """
     server = subprocess.Popen(
-        ["rasa", "run", "--enable-api", "--auth-token", TOKEN, "-i", "127.0.0.1", "-p", str(port),
+        ["rasa", "run", *rasa_api_flags(TOKEN), "-i", "127.0.0.1", "-p", str(port),
          "--model", str(model)],
         cwd=model.parent.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -99,14 +100,14 @@ def serve_and_parse(model: Path, texts: list[str], port: int) -> tuple[list[str]
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and server.poll() is None:
             try:
-                if httpx.get(f"{url}/status", params={"token": TOKEN}, timeout=2).status_code == 200:
+                if httpx.get(f"{url}/status", headers=rasa_api_headers(TOKEN), timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(1)
         if server.poll() is not None:
             raise RuntimeError(f"rasa run exited with {server.returncode}")
         predictions, latencies = [], []
-        with httpx.Client(base_url=url, params={"token": TOKEN}, timeout=30) as http:
+        with httpx.Client(base_url=url, headers=rasa_api_headers(TOKEN), timeout=30) as http:
             http.post("/model/parse", json={"text": "warm up"})
             for text in texts:
                 started = time.perf_counter()

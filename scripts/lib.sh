@@ -21,6 +21,8 @@ export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"
 export GATEWAY_HOST="${GATEWAY_HOST:-127.0.0.1}"
 export GATEWAY_PORT="${GATEWAY_PORT:-8000}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"
+# The gateway's /health checks the action server here.
+export ACTIONS_URL="${ACTIONS_URL:-http://127.0.0.1:$ACTIONS_PORT}"
 export STORE_DB_PATH="${STORE_DB_PATH:-$VAR/store.sqlite3}"
 export KNOWLEDGE_DIR="${KNOWLEDGE_DIR:-$ROOT/data/knowledge}"
 export MODEL_DIR="${MODEL_DIR:-$ROOT/models}"
@@ -115,6 +117,7 @@ supervisor_env() {
 }
 
 actions_ready() { curl -fs "http://127.0.0.1:$ACTIONS_PORT/health" >/dev/null 2>&1; }
-rasa_ready() { curl -fs "$RASA_URL/status?token=$RASA_TOKEN" 2>/dev/null | grep -q model_id; }
+# Rasa's API token goes in a header (a signed JWT), never in a URL that its access log keeps.
+rasa_ready() { curl -fs -H "$(python -m support.rasa_auth)" "$RASA_URL/status" 2>/dev/null | grep -q model_id; }
 
 gateway_ready() { curl -fs "http://$GATEWAY_HOST:$GATEWAY_PORT/health" >/dev/null 2>&1; }

@@ -40,7 +40,8 @@ cat <<MSG
     Rasa server (loopback, API token in var/secrets.env): $RASA_URL
     Action server (loopback):                             http://127.0.0.1:$ACTIONS_PORT
     Redis (AOF in var/redis):                             $REDIS_URL
-  Talk to Rasa directly:  curl -s $RASA_URL/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
+  Talk to Rasa directly (its token-protected gateway channel; Rasa's open REST channel is off):
+    curl -s $RASA_URL/webhooks/gateway/webhook -H "Authorization: Bearer \$RASA_TOKEN" -d '{"sender":"me","message":"hi"}'
   supervisord starts again any process that dies; see them with:  make status
   Logs in var/log/. Press Ctrl-C to stop.
 

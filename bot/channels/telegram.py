@@ -36,7 +36,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.channels.dispatch import Dispatcher, DispatchPolicy, Rejected, RetryLater, Unreachable
 from bot.conversation import LANGUAGE_HINT, Conversations, Incoming, StoreUnavailable
 from bot.delivery import Delivery
+from bot.observability.metrics import GatewayMetrics
 from bot.rendering import segments
+from bot.request_body import parsed_json
 from bot.store.limits import UpdateLog
 
 # python-telegram-bot's next major version gives time periods as timedelta; opting in now
@@ -182,8 +184,17 @@ class TelegramSender:
 class TelegramChannel:
     """Turns Telegram updates into customer messages; replies go out through the outbox."""
 
-    def __init__(self, bot: Bot, conversations: Conversations, redis: Redis, delivery: Delivery) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        conversations: Conversations,
+        redis: Redis,
+        delivery: Delivery,
+        metrics: GatewayMetrics | None = None,
+    ) -> None:
         self.bot = bot
+        # Redis errors met outside a conversation turn are counted (a metrics object of its own for tests).
+        self._metrics = metrics or GatewayMetrics()
         self._conversations = conversations
         self._delivery = delivery
         self._updates = UpdateLog(redis, "telegram")
@@ -201,6 +212,8 @@ class TelegramChannel:
             await self._handle(update)
         except (StoreUnavailable, RedisError) as error:
             logger.warning("telegram update %s not handled, Redis unavailable: %s", update.update_id, error)
+            if isinstance(error, RedisError):  # StoreUnavailable was counted where it was raised
+                self._metrics.redis_error("telegram")
             with contextlib.suppress(RedisError):
                 await self._updates.release(update.update_id)
             await self._apologise(update)
@@ -298,16 +311,24 @@ def telegram_blueprint() -> Blueprint:
         settings = request.app.ctx.settings
         secret = settings.telegram_webhook_secret
         header = request.headers.get(SECRET_HEADER, "")
-        if secret is None or not hmac.compare_digest(header, secret.value):
+        # compare_digest raises on non-ASCII text; such a header is simply not the secret.
+        if secret is None or not header.isascii() or not hmac.compare_digest(header, secret.value):
             return json_response({"error": "forbidden"}, status=403)
         try:
-            data = json.loads(request.body or b"")
+            data = parsed_json(request.body or b"")
         except ValueError:
             return json_response({"error": "body is not JSON"}, status=400)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return json_response({"error": "not a Telegram update"}, status=400)
         channel: TelegramChannel = request.app.ctx.telegram
-        if not await channel.process(Update.de_json(data, channel.bot)):
+        try:
+            update = Update.de_json(data, channel.bot)
+        except Exception:
+            # python-telegram-bot builds its objects straight from the JSON: a malformed update
+            # fails with whatever a constructor raises (KeyError, TypeError, OverflowError ...).
+            logger.info("refused malformed telegram update %s", data["update_id"])
+            return json_response({"error": "not a Telegram update"}, status=400)
+        if not await channel.process(update):
             # Telegram delivers the update again later; it was not marked as handled.
             return json_response({"error": "temporarily unavailable"}, status=500)
         return json_response({"ok": True})
@@ -322,7 +343,7 @@ def telegram_listeners(app: Sanic) -> None:
         settings = app.ctx.settings
         bot = Bot(settings.telegram_token.value, base_url=f"{settings.telegram_api_url}/bot")
         app.ctx.telegram_status = TelegramStatus("webhook" if settings.public_url else "polling")
-        app.ctx.telegram = TelegramChannel(bot, app.ctx.conversations, app.ctx.redis, app.ctx.delivery)
+        app.ctx.telegram = TelegramChannel(bot, app.ctx.conversations, app.ctx.redis, app.ctx.delivery, app.ctx.metrics)
         # Connecting waits for Telegram if it is down; the gateway serves the web meanwhile.
         app.ctx.telegram_start = asyncio.create_task(connect(app))
 

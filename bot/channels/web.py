@@ -1,7 +1,11 @@
-"""The web widget: session cookie, static files, demo page and the message socket.
+"""The web widget: its session, static files, demo page and the message socket.
 
-Each browser gets a random conversation id from the server, kept in a signed
-HttpOnly cookie; nothing about the customer ever appears in a URL.
+Each browser gets a random conversation id from the server inside a signed session
+token (``bot.identity.web_session``). The widget keeps the token in the store
+site's own storage and presents it on every session and socket; the same token
+rides in a first-party cookie for the gateway's own pages. Nothing about the
+customer ever appears in a URL. Only the store's configured sites may use these
+routes from a browser (``bot.security.origins``).
 """
 
 from __future__ import annotations
@@ -15,18 +19,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from redis.exceptions import RedisError
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, file
+from sanic.response import HTTPResponse, empty, file
 from sanic.response import json as json_response
 from websockets.exceptions import ConnectionClosed
 
 from bot.conversation import LANGUAGE_HINT, Conversations, Incoming, StoreUnavailable
 from bot.delivery import outgoing, relay_to_socket
 from bot.identity.sessions import WebVisit, open_visit, origin_key
-from bot.request_body import json_object
-from bot.store.limits import UpdateLog
+from bot.identity.web_session import SUBPROTOCOL, WebSessionTokens, token_of_subprotocols
+from bot.request_body import json_object, parsed_json
+from bot.security.client_ip import request_client
+from bot.security.origins import origin_of
+from bot.store.limits import RateLimiter, UpdateLog
 from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry
 from support.language import languages
@@ -36,22 +42,17 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 COOKIE = "maru_session"
 COOKIE_MAX_AGE = 180 * 24 * 3600
 HISTORY_LENGTH = 100
+SESSION_LIMIT_WINDOW_SECONDS = 60
 
 
-def _serializer(request: Request) -> URLSafeSerializer:
-    return URLSafeSerializer(request.app.ctx.settings.session_secret.value, salt="web-session")
+def _tokens(request: Request) -> WebSessionTokens:
+    return WebSessionTokens(request.app.ctx.settings.session_secret.value)
 
 
-def conversation_of(request: Request) -> str | None:
-    """The conversation id from the signed cookie, if it is valid."""
-    cookie = request.cookies.get(COOKIE)
-    if not cookie:
-        return None
-    try:
-        value = _serializer(request).loads(cookie)
-    except BadSignature:
-        return None
-    return value if isinstance(value, str) and value.startswith("web-") else None
+def conversation_of(request: Request, token: object = None) -> str | None:
+    """The conversation of the request's session token (given, or offered on the socket), else of its cookie."""
+    token = token or token_of_subprotocols(request.headers.get("sec-websocket-protocol"))
+    return _tokens(request).conversation(token or request.cookies.get(COOKIE))
 
 
 def history_event(entry: Entry) -> dict[str, Any]:
@@ -79,9 +80,26 @@ def web_blueprint() -> Blueprint:
     """Routes of the web channel."""
     web = Blueprint("web")
 
+    @web.middleware("request")
+    async def only_allowed_sites(request: Request) -> HTTPResponse | None:
+        # Before the socket's handshake too: a page of another site never gets a socket.
+        if request.path.startswith("/web/") and not _site_allowed(request):
+            logger.info("refused %s %s from a site that may not embed the widget", request.method, request.path)
+            return json_response({"error": "this site may not use the chat (WIDGET_ORIGINS)"}, status=403)
+        return None
+
+    @web.middleware("response")
+    async def cross_origin_answer(request: Request, response: HTTPResponse) -> None:
+        if request.path == "/web/session":
+            response.headers.update(request.app.ctx.widget_origins.cors_headers(request.headers.get("origin")))
+
     @web.get("/")
     async def demo_store(_: Request) -> HTTPResponse:
         return await file(STATIC / "demo.html")
+
+    @web.get("/demo.css")
+    async def demo_style(_: Request) -> HTTPResponse:
+        return await file(STATIC / "demo.css", mime_type="text/css")
 
     @web.get("/widget.js")
     async def widget_script(_: Request) -> HTTPResponse:
@@ -91,34 +109,36 @@ def web_blueprint() -> Blueprint:
     async def widget_style(_: Request) -> HTTPResponse:
         return await file(STATIC / "widget.css", mime_type="text/css")
 
+    @web.options("/web/session")
+    async def session_preflight(_: Request) -> HTTPResponse:
+        return empty()
+
     @web.post("/web/session")
     async def session(request: Request) -> HTTPResponse:
         try:
             body = json_object(request, ValueError)
         except ValueError as invalid:
             return json_response({"error": str(invalid)}, status=400)
+        ctx = request.app.ctx
+        presented = conversation_of(request, body.get("session_token"))
         try:
-            visit = await _visit(request, body)
+            if presented is None and not await _may_open_session(request):
+                return await _too_many_sessions(request, body)
+            visit = await _visit(request, body, presented)
         except (RedisError, StoreUnavailable) as error:
             # The widget still opens; its socket then tells the customer the chat is unavailable.
             logger.warning("web session without its login check, Redis unavailable: %s", error)
-            cookie_conversation = conversation_of(request)
-            visit = WebVisit(cookie_conversation or _new_conversation(), returning=cookie_conversation is not None)
-        ctx = request.app.ctx
+            ctx.metrics.redis_error("web")
+            visit = WebVisit(presented or _new_conversation(), returning=presented is not None)
         language = await _session_language(ctx, visit.conversation, body.get("language"))
         notice = ctx.texts.get("utter_identity_token_rejected", language) if visit.login_rejected else None
         widget = ctx.conversations.widget_labels(language)
-        response = json_response({"returning": visit.returning, **widget, "notice": notice})
-        response.cookies[COOKIE] = _serializer(request).dumps(visit.conversation)
-        cookie = response.cookies[COOKIE]
-        cookie["httponly"] = True
-        cookie["samesite"] = "Lax"
-        cookie["max-age"] = COOKIE_MAX_AGE
-        cookie["path"] = "/"
-        cookie["secure"] = request.scheme == "https"
+        token = _tokens(request).issue(visit.conversation)
+        response = json_response({"returning": visit.returning, **widget, "notice": notice, "session_token": token})
+        _set_cookie(request, response, token)
         return response
 
-    @web.websocket("/web/socket")
+    @web.websocket("/web/socket", subprotocols=[SUBPROTOCOL])
     async def socket(request: Request, ws: Any) -> None:
         conversation = conversation_of(request)
         if conversation is None:
@@ -127,6 +147,52 @@ def web_blueprint() -> Blueprint:
         await _serve(request, ws, conversation)
 
     return web
+
+
+def _site_allowed(request: Request) -> bool:
+    """Whether the page behind the request (its ``Origin``) is the gateway's own or a configured site."""
+    ctx = request.app.ctx
+    own = {f"{request.scheme}://{request.host}"}
+    if ctx.settings.public_url:
+        own.add(ctx.settings.public_url)
+    return bool(ctx.widget_origins.permits(request.headers.get("origin"), tuple(_origins(own))))
+
+
+def _origins(urls: set[str]) -> list[str]:
+    found = []
+    for url in urls:
+        with contextlib.suppress(ValueError):
+            found.append(origin_of(url))
+    return found
+
+
+def _set_cookie(request: Request, response: HTTPResponse, token: str) -> None:
+    """The token as a first-party cookie too, for the gateway's own pages (never needed by a store's site)."""
+    response.cookies[COOKIE] = token
+    cookie = response.cookies[COOKIE]
+    cookie["httponly"] = True
+    cookie["samesite"] = "Lax"
+    cookie["max-age"] = COOKIE_MAX_AGE
+    cookie["path"] = "/"
+    cookie["secure"] = request.scheme == "https"
+
+
+async def _may_open_session(request: Request) -> bool:
+    """Counts a new conversation against the client's address; False once it opened too many this minute."""
+    ctx = request.app.ctx
+    limiter = RateLimiter(ctx.redis, ctx.settings.new_sessions_per_minute, SESSION_LIMIT_WINDOW_SECONDS)
+    return await limiter.allow(f"session:{_origin(request)}")
+
+
+async def _too_many_sessions(request: Request, body: dict[str, Any]) -> HTTPResponse:
+    """429 with the widget's labels and the friendly text, so the widget can say why and try again later."""
+    ctx = request.app.ctx
+    ctx.metrics.rate_limited("new_session")
+    language = languages().from_hint(str(body.get("language") or "")) or languages().default
+    text = ctx.texts.get("utter_too_many_sessions", language)
+    payload = {"error": "too many new chats from this address", "notice": text,
+               "retry_after": SESSION_LIMIT_WINDOW_SECONDS, **ctx.conversations.widget_labels(language)}  # fmt: skip
+    return json_response(payload, status=429, headers={"Retry-After": str(SESSION_LIMIT_WINDOW_SECONDS)})
 
 
 async def _session_language(ctx: Any, conversation: str, hint: Any) -> str:
@@ -139,16 +205,15 @@ async def _session_language(ctx: Any, conversation: str, hint: Any) -> str:
     return stored or hinted or languages().default
 
 
-async def _visit(request: Request, body: dict[str, Any]) -> WebVisit:
+async def _visit(request: Request, body: dict[str, Any], presented: str | None) -> WebVisit:
     """The conversation for this visit; a signed-in customer is linked and greeted before the socket opens."""
     ctx = request.app.ctx
-    cookie_conversation = conversation_of(request)
-    if body.get("resume") and cookie_conversation and not await ctx.identities.detached(cookie_conversation):
+    if body.get("resume") and presented and not await ctx.identities.detached(presented):
         # A reconnect of the same page: its login (maybe expired by now) was settled when it loaded.
-        return WebVisit(cookie_conversation, returning=True)
+        return WebVisit(presented, returning=True)
     token = body.get("customer_token")
     visit = await open_visit(
-        cookie_conversation,
+        presented,
         token if isinstance(token, str) else None,
         ctx.store_login,
         ctx.identities,
@@ -168,7 +233,7 @@ def _new_conversation() -> str:
 
 
 def _origin(request: Request) -> str:
-    return origin_key(request.app.ctx.settings.session_secret.value, request.remote_addr or request.ip)
+    return origin_key(request.app.ctx.settings.session_secret.value, request_client(request))
 
 
 async def _serve(request: Request, ws: Any, conversation: str) -> None:
@@ -176,6 +241,10 @@ async def _serve(request: Request, ws: Any, conversation: str) -> None:
     # The page passes the browser's language (navigator.language): a hint for a first message without letters.
     metadata = {"origin": _origin(request), LANGUAGE_HINT: str(request.args.get("lang") or "")[:35]}
     try:
+        if await ctx.identities.detached(conversation):
+            # The device forgot this conversation: its tokens open nothing any more.
+            await ws.close(code=4401, reason="this device forgot the conversation; POST /web/session")
+            return
         # Subscribed before the history goes out: a reply to the customer's first frame can't be missed.
         async with ctx.outbox.following(conversation) as events:
 
@@ -194,6 +263,7 @@ async def _serve(request: Request, ws: Any, conversation: str) -> None:
                     await follower
     except (RedisError, OSError) as error:
         logger.warning("web socket closed, Redis unavailable: %s", error)
+        ctx.metrics.redis_error("web")
         await ws.send(json.dumps(_unavailable(ctx, "", metadata)))
         await ws.close(code=1011, reason="store unavailable")
 
@@ -206,7 +276,7 @@ def _unavailable(ctx: Any, raw: str, metadata: dict[str, Any]) -> dict[str, Any]
 
 def _frame_text(raw: str) -> str:
     try:
-        frame = json.loads(raw)
+        frame = parsed_json(raw)
     except (TypeError, ValueError):
         return ""
     return str(frame.get("text") or "") if isinstance(frame, dict) else ""
@@ -236,6 +306,8 @@ async def _receive(ctx: Any, ws: Any, conversation: str, raw: str, metadata: dic
     except (StoreUnavailable, RedisError) as error:
         # The socket stays open; the widget keeps the message unacknowledged and sends it again.
         logger.warning("web message of %s not handled, Redis unavailable: %s", conversation, error)
+        if isinstance(error, RedisError):  # StoreUnavailable was counted where it was raised
+            ctx.metrics.redis_error("web")
         await ws.send(json.dumps(_unavailable(ctx, raw, metadata)))
     return True
 
@@ -272,7 +344,7 @@ async def _parse(ctx: Any, conversation: str, raw: str, metadata: dict[str, Any]
     """The customer message in a socket frame, or the error to send back."""
     conversations: Conversations = ctx.conversations
     try:
-        frame = json.loads(raw)
+        frame = parsed_json(raw)
     except (TypeError, ValueError):
         frame = None
     if not isinstance(frame, dict) or frame.get("type") not in ("message", "button"):

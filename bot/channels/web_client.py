@@ -8,32 +8,37 @@ from typing import Any
 
 import httpx
 from websockets.client import connect
+from websockets.typing import Subprotocol
+
+from bot.identity.web_session import SUBPROTOCOL, TOKEN_SUBPROTOCOL
 
 
 class WebCustomer:
-    """Holds a session cookie and a socket; collects what the gateway pushes."""
+    """Holds a session token and a socket; collects what the gateway pushes."""
 
-    def __init__(self, gateway_url: str, cookie: str | None = None) -> None:
+    def __init__(self, gateway_url: str, session_token: str | None = None) -> None:
         self._url = gateway_url
-        self.cookie = cookie
+        self.session_token = session_token
         self.session: dict[str, Any] = {}
         self._socket: Any = None
 
     async def connect(self, customer_token: str | None = None) -> list[dict[str, Any]]:
-        """Gets a session (keeping the cookie; signed in with the shop's token) and opens the socket.
+        """Gets a session (presenting the token it has; signed in with the shop's token) and opens the socket.
 
         Returns:
             The history the socket sends first.
         """
-        cookies = {"maru_session": self.cookie} if self.cookie else {}
-        body = {"customer_token": customer_token} if customer_token else {}
-        async with httpx.AsyncClient(base_url=self._url, cookies=cookies) as http:
+        body: dict[str, str] = {"customer_token": customer_token} if customer_token else {}
+        if self.session_token:
+            body["session_token"] = self.session_token
+        async with httpx.AsyncClient(base_url=self._url) as http:
             response = await http.post("/web/session", json=body)
             response.raise_for_status()
             self.session = response.json()
-            self.cookie = response.cookies.get("maru_session") or self.cookie
+            self.session_token = self.session["session_token"]
         ws_url = self._url.replace("http", "ws", 1) + "/web/socket"
-        self._socket = await connect(ws_url, extra_headers={"Cookie": f"maru_session={self.cookie}"})
+        protocols = [Subprotocol(SUBPROTOCOL), Subprotocol(TOKEN_SUBPROTOCOL + str(self.session_token))]
+        self._socket = await connect(ws_url, subprotocols=protocols)
         history = await self.next_event()
         assert history["type"] == "history"
         messages: list[dict[str, Any]] = history["messages"]

@@ -33,19 +33,27 @@ from bot.console.auth import (
     user_of,
 )
 from bot.console.canned import canned_replies
+from bot.console.mail import mail_overview, with_mail
 from bot.delivery import relay_to_socket
 from bot.handoff import Desk, DeskError
+from bot.identity.sessions import origin_key
 from bot.rasa import RasaUnavailable
 from bot.request_body import json_object, text_field
+from bot.security.client_ip import request_client
 from bot.store.identities import Identity
-from bot.store.limits import RateLimiter
+from bot.store.login_attempts import LoginAttempts
 
 logger = logging.getLogger(__name__)
 PAGES = Path(__file__).resolve().parent.parent / "static" / "console"
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 MAX_AGENT_TEXT = 4000
 HEARTBEAT_SECONDS = 10
-LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS = 10, 900
+
+
+def _locked_out(wait_seconds: int) -> HTTPResponse:
+    minutes = max(1, -(-wait_seconds // 60))
+    message = f"Too many wrong passwords. Try again in {minutes} min, or ask an admin to unlock the account."
+    return json_response({"error": message}, status=429, headers={"Retry-After": str(wait_seconds)})
 
 
 def console_blueprint() -> Blueprint:
@@ -64,12 +72,18 @@ def console_blueprint() -> Blueprint:
     async def login(request: Request) -> HTTPResponse:
         body = _body(request)
         name, password = str(body.get("name") or ""), str(body.get("password") or "")
-        limiter = RateLimiter(request.app.ctx.redis, LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS)
-        if not await limiter.allow(f"login:{name}"):
-            return json_response({"error": "Too many attempts; wait 15 minutes."}, status=429)
+        attempts: LoginAttempts = request.app.ctx.login_attempts
+        address = origin_key(request.app.ctx.settings.session_secret.value, request_client(request))
+        wait = await attempts.locked_for(name, address)
+        if wait:
+            request.app.ctx.metrics.rate_limited("login")
+            return _locked_out(wait)
         user = await request.app.ctx.users.authenticate(name, password)
         if user is None:
+            if await attempts.failed(name, address):
+                logger.warning("console login locked after repeated wrong passwords")
             return json_response({"error": "Wrong name or password."}, status=401)
+        await attempts.succeeded(name)
         session = await request.app.ctx.sessions.open(user.name, user.role, user.display_name)
         home = "/console" if user.role in CONVERSATION_ROLES else "/editor"
         response = json_response({"name": user.name, "role": user.role, "home": home})
@@ -119,7 +133,8 @@ def console_blueprint() -> Blueprint:
                 "queued": queued,
                 "assigned": [asdict(h) for h in await desk.handoffs.assigned()],
                 "agents_online": await desk.presence.online(now),
-                "callbacks": [asdict(c) for c in await desk.callbacks.open()],
+                "callbacks": [await with_mail(c, request.app.ctx.mail_queue) for c in await desk.callbacks.open()],
+                "mail": await mail_overview(request.app.ctx.mail_queue, request.app.ctx.mailroom is not None, now),
             }
         )
 
@@ -218,6 +233,22 @@ def console_blueprint() -> Blueprint:
         callback = await request.app.ctx.desk.pick_up_callback(callback_id, user_of(request.ctx.session))
         return json_response(asdict(callback))
 
+    @console.get("/console/api/callbacks/<callback_id:str>")
+    @guard(CONVERSATION_ROLES)
+    async def callback(request: Request, callback_id: str) -> HTTPResponse:
+        found = await request.app.ctx.desk.callbacks.get(callback_id)
+        if found is None:
+            return json_response({"error": "unknown callback"}, status=404)
+        return json_response(await with_mail(found, request.app.ctx.mail_queue))
+
+    @console.post("/console/api/callbacks/<callback_id:str>/email")
+    @guard(CONVERSATION_ROLES)
+    async def email_callback(request: Request, callback_id: str) -> HTTPResponse:
+        text, finish = _text_field(request), _body(request).get("finish") is True
+        agent = user_of(request.ctx.session)
+        answered, _ = await request.app.ctx.desk.email_callback(callback_id, agent, text, finish)
+        return json_response(await with_mail(answered, request.app.ctx.mail_queue))
+
     @console.post("/console/api/callbacks/<callback_id:str>/done")
     @guard(CONVERSATION_ROLES)
     async def callback_done(request: Request, callback_id: str) -> HTTPResponse:
@@ -267,6 +298,7 @@ def console_blueprint() -> Blueprint:
     @console.exception(RedisError)
     async def store_down(request: Request, error: RedisError) -> HTTPResponse:
         logger.warning("console request failed, Redis unavailable: %s", error)
+        request.app.ctx.metrics.redis_error("console")
         return refusal(request, 503, "The data store is not reachable; try again in a moment.")
 
     return console

@@ -98,6 +98,7 @@ def dashboard_blueprint() -> Blueprint:
     @dashboard.exception(RedisError)
     async def store_down(request: Request, error: RedisError) -> HTTPResponse:
         logger.warning("dashboard request failed, Redis unavailable: %s", error)
+        request.app.ctx.metrics.redis_error("dashboard")
         message = "The data store is not reachable; try again in a moment."
         if request.path.startswith(API_PREFIX):
             return json_response({"error": message}, status=503)

@@ -13,6 +13,7 @@ from sanic.response import json as json_response
 from bot.console.auth import guard
 from bot.request_body import json_object
 from bot.store.notices import Notice
+from support.plain_text import plain_text
 
 EDITOR_ROLES = ("editor", "admin")
 MAX_NOTICE_CHARS = 500
@@ -54,7 +55,7 @@ def notices_blueprint() -> Blueprint:
 
 def parse_notice(body: dict[str, Any], known_topics: set[str], author: str) -> Notice:
     """The notice in a request body, checked: text, language, known topics, and an end after the start."""
-    text = str(body.get("text") or "").strip()
+    text = plain_text(str(body.get("text") or "")).strip()
     if not text or len(text) > MAX_NOTICE_CHARS:
         raise BadNotice(f"the notice needs a text of 1 to {MAX_NOTICE_CHARS} characters")
     topics = body.get("topics")

@@ -20,9 +20,10 @@ import shutil
 import socket
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.observability.metrics import GatewayMetrics
 from bot.rasa import RasaClient
 from bot.settings import PROJECT_ROOT, Settings
 from bot.store.training import TrainingStore
@@ -41,6 +42,10 @@ class TrainingFailed(RuntimeError):
     """Training, the check or the swap did not succeed; the live model stays."""
 
 
+class ModelRefused(TrainingFailed):
+    """The candidate's FAQ accuracy dropped by more than the margin; the live model stays."""
+
+
 @dataclass
 class Trainer:
     """Runs retraining jobs for the editor pages."""
@@ -51,10 +56,17 @@ class Trainer:
     models_dir: Path
     accuracy_margin: float
     owner: str
+    # Jobs are counted by outcome (a metrics object of its own for the command line).
+    metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
 
     @classmethod
     def for_settings(
-        cls, settings: Settings, store: TrainingStore, rasa: RasaClient, project_root: Path = PROJECT_ROOT
+        cls,
+        settings: Settings,
+        store: TrainingStore,
+        rasa: RasaClient,
+        project_root: Path = PROJECT_ROOT,
+        metrics: GatewayMetrics | None = None,
     ) -> Trainer:
         """The trainer of this process (its owner name marks the lock it holds)."""
         return cls(
@@ -64,6 +76,7 @@ class Trainer:
             models_dir=settings.models_dir,
             accuracy_margin=settings.retrain_accuracy_margin,
             owner=f"{socket.gethostname()}:{os.getpid()}",
+            metrics=metrics or GatewayMetrics(),
         )
 
     async def request(self, editor: str) -> str:
@@ -101,9 +114,11 @@ class Trainer:
             await self.store.update(state="swapping", progress=95)
             await self._swap(candidate)
             await self.store.update(state="done", progress=100, finished=time.time())
+            self.metrics.retrained("done")
         except Exception as error:
             # Whatever went wrong, the job must end and the editor page must show why.
             logger.exception("retraining failed")
+            self.metrics.retrained("refused" if isinstance(error, ModelRefused) else "failed")
             await self.store.log(f"FAILED: {error}")
             await self.store.update(state="failed", error=str(error) or type(error).__name__, finished=time.time())
         finally:
@@ -148,7 +163,7 @@ class Trainer:
         for language in languages().codes:
             await self.store.update(accuracy_before=before[language], accuracy_after=after[language])
             if after[language] < before[language] - self.accuracy_margin:
-                raise TrainingFailed(
+                raise ModelRefused(
                     f"refused: FAQ accuracy on {language} held-out phrasings would drop from {before[language]:.1%} "
                     f"to {after[language]:.1%} (allowed drop {self.accuracy_margin:.1%})"
                 )

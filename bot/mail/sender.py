@@ -16,6 +16,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
+from bot.observability.metrics import GatewayMetrics
 from bot.store.mail_queue import Mail, MailQueue
 from support.mail import Mailer, MailFailed
 
@@ -69,8 +70,11 @@ class MailSender:
         notify: Callable[[dict[str, Any]], Awaitable[None]],
         clock: Callable[[], float],
         policy: RetryPolicy | None = None,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self._queue = queue
+        # Tries are counted by kind and outcome (a metrics object of its own for tools and tests).
+        self._metrics = metrics or GatewayMetrics()
         self._mailer = mailer
         self._notify = notify
         self._clock = clock
@@ -118,6 +122,7 @@ class MailSender:
         else:
             settled = await self._queue.sent(mail, self._clock())
             logger.info("mail %s (%s) sent after %d attempt(s)", settled.id, settled.kind, settled.attempts)
+        self._metrics.mail_tried(settled.kind, settled.state)
         await self._notify(console_event(settled))
 
     async def _after_failure(self, mail: Mail, reason: str, permanent: bool) -> Mail:

@@ -25,7 +25,7 @@ DIRECTIONS = ("in", "out")
 # Around the reply deadline (2 s by default, when the apology goes out) and up to a model swap's patience (90 s).
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 5.0, 10.0, 30.0, 90.0)
 RASA_ERRORS = ("timeout", "connection", "http_4xx", "http_5xx", "invalid_response", "other")
-# Where a Redis error turned into a "store unavailable" answer (or skipped work); "web" and "telegram" are for
+# Where a Redis error turned into a "store unavailable" answer (or skipped work); "web" and "telegram" count
 # the channels' own catches of Redis errors outside a conversation turn.
 REDIS_AREAS = ("conversation", "console", "dashboard", "sweep", "metrics", "web", "telegram")
 RATINGS = {
@@ -35,7 +35,10 @@ RATINGS = {
     "nps": tuple(str(score) for score in range(11)),
 }
 RETRAIN_OUTCOMES = ("done", "refused", "failed")
-RATE_LIMITS = ("message",)
+RATE_LIMITS = ("message", "new_session", "login")
+MAIL_KINDS = ("callback_booked", "callback_reply", "check_in")
+# What a try to send a mail came to: sent, tried again later, or given up.
+MAIL_OUTCOMES = ("sent", "retry", "failed")
 
 
 class GatewayMetrics:
@@ -94,6 +97,12 @@ class GatewayMetrics:
         self.rate_limit_hits = Counter(
             "maru_rate_limit_hits", "Requests refused by a rate limit, by kind.", ["kind"], registry=self.registry
         )
+        self.mail_attempts = Counter(
+            "maru_mail_attempts",
+            "Tries to send a mail to a customer, by kind and outcome (sent, retry later, failed for good).",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
         self._zero()
 
     def _zero(self) -> None:
@@ -111,6 +120,9 @@ class GatewayMetrics:
                 self.ratings.labels(kind, value)
         _labels(self.retrain_jobs, RETRAIN_OUTCOMES)
         _labels(self.rate_limit_hits, RATE_LIMITS)
+        for kind in MAIL_KINDS:
+            for outcome in MAIL_OUTCOMES:
+                self.mail_attempts.labels(kind, outcome)
 
     def message_in(self, channel: str, language: str) -> None:
         """A customer's message arrived."""
@@ -145,6 +157,11 @@ class GatewayMetrics:
     def retrained(self, outcome: str) -> None:
         """A retraining job ended: ``done``, ``refused`` (the accuracy check) or ``failed``."""
         self.retrain_jobs.labels(_bounded(outcome, RETRAIN_OUTCOMES)).inc()
+
+    def mail_tried(self, kind: str, state: str) -> None:
+        """A try to send a mail ended with the mail in ``state`` (sent, queued again, or failed)."""
+        outcome = "retry" if state == "queued" else state
+        self.mail_attempts.labels(_bounded(kind, MAIL_KINDS), _bounded(outcome, MAIL_OUTCOMES)).inc()
 
     def rate_limited(self, kind: str) -> None:
         """A rate limit refused something; ``kind`` names the limit (a constant in code, e.g. ``message``)."""

@@ -1,5 +1,8 @@
 /* Maru chat widget. Embed with one tag: <script src="https://<gateway>/widget.js" defer></script>
+ * The page's site must be listed in the gateway's WIDGET_ORIGINS (README, "Configuration").
  * A shop page where the customer is signed in adds data-customer-token="<signed token>" (docs/store-login.md).
+ * The chat's session token is kept in the shop site's own storage (no third-party cookie) and sent
+ * with each session request and, as a web-socket subprotocol, on each socket (never in a URL).
  * Messages are built from DOM nodes and text only; nothing received is ever parsed as HTML. */
 (function () {
   "use strict";
@@ -20,10 +23,13 @@
   // Messages not yet acknowledged by the server, oldest first: kept across reconnects and reloads
   // (sessionStorage) and sent again until acknowledged; the server handles each client_id once.
   var PENDING_KEY = "maru-pending";
+  var SESSION_KEY = "maru-session";
+  var SUBPROTOCOL = "maru.v1";
   var RESEND_MS = 5000;
   // Longer pastes could not cross the socket (256 KiB a frame); the server refuses far shorter ones.
   var MAX_SEND_CHARS = 40000;
   var pending = loadPending();
+  var sessionToken = loadSessionToken();
   var socketNumber = Date.now();
   // The browser's language: the server's hint for a first message without letters, and for the
   // labels of a new conversation. The conversation's own language wins once the customer writes.
@@ -142,6 +148,14 @@
 
   function loadPending() {
     try { return JSON.parse(window.sessionStorage.getItem(PENDING_KEY)) || []; } catch (error) { return []; }
+  }
+
+  function loadSessionToken() {
+    try { return window.localStorage.getItem(SESSION_KEY) || ""; } catch (error) { return ""; }
+  }
+
+  function saveSessionToken(token) {
+    try { window.localStorage.setItem(SESSION_KEY, token); } catch (error) { /* memory only */ }
   }
 
   function savePending() {
@@ -268,7 +282,8 @@
 
   function connect() {
     socketNumber += 1;
-    socket = new WebSocket(wsOrigin + "/web/socket?lang=" + encodeURIComponent(browserLanguage));
+    var protocols = sessionToken ? [SUBPROTOCOL, "maru.token." + sessionToken] : [SUBPROTOCOL];
+    socket = new WebSocket(wsOrigin + "/web/socket?lang=" + encodeURIComponent(browserLanguage), protocols);
     socket.addEventListener("open", function () { retryDelay = 500; setStatus(""); });
     socket.addEventListener("message", onEvent);
     socket.addEventListener("close", function () {
@@ -281,20 +296,36 @@
   function start() {
     var body = opened ? { resume: true } : (customerToken ? { customer_token: customerToken } : {});
     body.language = browserLanguage;
+    if (sessionToken) body.session_token = sessionToken;
     fetch(origin + "/web/session", {
       method: "POST",
-      credentials: "include",
+      credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body)
     })
-      .then(function (response) { return response.json(); })
-      .then(function (session) {
+      .then(function (response) {
+        return response.json().then(function (session) { return { status: response.status, session: session }; });
+      })
+      .then(function (answer) {
+        var session = answer.session;
+        if (answer.status !== 200 && answer.status !== 429) throw new Error("session refused: " + answer.status);
         if (!el.panel) { labels = session.labels; language = session.language; build(); }
+        if (answer.status === 429) { refused(session); return; }
         opened = true;
+        sessionToken = session.session_token;
+        saveSessionToken(sessionToken);
         pendingNotice = session.notice || null;
         connect();
       })
       .catch(function () { setTimeout(start, Math.min(retryDelay *= 2, 10000)); });
+  }
+
+  /* Too many new chats from this network: say so once, and try again when the gateway says. */
+  function refused(session) {
+    if (el.log.lastChild === null || el.log.lastChild.textContent !== session.notice) {
+      addMessage({ role: "notice", text: session.notice });
+    }
+    setTimeout(start, (session.retry_after || 60) * 1000);
   }
 
   // A message whose acknowledgement never came (Redis was down during its turn) is sent again.

@@ -20,6 +20,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.redaction import redact
+from support.plain_text import plain_text
 
 KEY = "transcript:{conversation}"
 RETENTION_SECONDS = 90 * 24 * 3600
@@ -47,7 +48,7 @@ class TranscriptStore:
         """Stores the entry redacted, whatever its role, and returns what was stored."""
         stored = Entry(
             role=entry.role,
-            text=redact(entry.text),
+            text=redact(plain_text(entry.text)),
             channel=entry.channel,
             ts=entry.ts,
             buttons=[_redacted_title(button) for button in entry.buttons],

@@ -13,6 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.mail.sender import MailSender, RetryPolicy
+from bot.observability.metrics import GatewayMetrics
 from bot.store.mail_queue import Mail, MailQueue
 from support.mail import Mailer, MailSettings
 from tests.mailbox import LocalMailbox
@@ -208,3 +209,27 @@ async def test_a_mail_the_mailer_cant_even_build_counts_as_a_failed_try(
     assert (stored.state, stored.attempts, stored.last_error) == ("queued", 1, "unexpected error: ValueError")
     assert stored.next_attempt_at == START + 30
     assert mailbox.messages == []
+
+
+async def test_each_try_is_counted_for_the_operators_by_kind_and_outcome(
+    queue: MailQueue, mailbox: LocalMailbox, clock: Clock
+) -> None:
+    metrics = GatewayMetrics()
+
+    async def notify(_: dict[str, Any]) -> None:
+        """Consoles are not watched here."""
+
+    down = MailSender(queue, mailer_on(unused_port()), notify, clock, metrics=metrics)
+    mail = await queue.enqueue(draft())
+    await down.send_due()
+    waiting = await queue.get(mail.id)
+    assert waiting is not None
+    clock.now = waiting.next_attempt_at
+    await MailSender(queue, mailer_on(mailbox.port), notify, clock, metrics=metrics).send_due()
+
+    def tries(outcome: str) -> float | None:
+        return metrics.registry.get_sample_value(
+            "maru_mail_attempts_total", {"kind": "callback_booked", "outcome": outcome}
+        )
+
+    assert (tries("retry"), tries("sent"), tries("failed")) == (1.0, 1.0, 0.0)

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from bot.store.handoffs import HandoffStore
 from support.redis_connection import async_client
-from tests.integration.stack import Stack, running_stack
+from tests.integration.stack import ROOT, Stack, running_stack
 from tests.integration.telegram_double import BotApiDouble
 from tests.mailbox import LocalMailbox
 
@@ -106,3 +106,16 @@ async def close_queued_chats(redis_url: str, keep: set[str]) -> None:
         if handoff.conversation not in keep:
             await handoffs.close(handoff.conversation, time.time())
     await client.close(close_connection_pool=True)
+
+
+@pytest.fixture
+def restored_knowledge() -> Iterator[Path]:
+    """The knowledge files (every language) as they were before the test, whatever it changes.
+
+    Yields the English shipping file, the one the editing tests change.
+    """
+    knowledge = ROOT / "data" / "knowledge"
+    originals = {path: path.read_bytes() for path in knowledge.glob("*/*.yml")}
+    yield knowledge / "en" / "shipping.yml"
+    for path, content in originals.items():
+        path.write_bytes(content)

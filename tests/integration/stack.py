@@ -17,10 +17,11 @@ from typing import BinaryIO
 import httpx
 
 from scripts.local_redis import LocalRedis
+from support.rasa_auth import rasa_api_flags, rasa_api_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("MODEL_DIR", ROOT / "models")) / "maru.tar.gz"
-RASA_TOKEN = "integration-test-token"
+RASA_TOKEN = "integration-test-token-of-32-bytes-at-least"
 TELEGRAM_TOKEN = "123456:integration-test"
 TELEGRAM_SECRET = "integration-webhook-secret"
 # The shop's login secret, shared with the tests that sign customer tokens (32 bytes at least).
@@ -30,12 +31,18 @@ STORE_LOGIN_SECRET = "integration-store-login-secret-0123456789"
 SESSION_SECRET = "integration-session-secret"
 
 
-def conversation_of(cookie: str | None) -> str:
-    """The conversation id a web session cookie of the stack's gateway stands for."""
-    from itsdangerous import URLSafeSerializer
+def rasa_headers() -> dict[str, str]:
+    """The header that opens the stack's Rasa HTTP API (a JWT; Rasa takes no token in the URL here)."""
+    return rasa_api_headers(RASA_TOKEN)
 
-    assert cookie, "the customer has no session yet"
-    return str(URLSafeSerializer(SESSION_SECRET, salt="web-session").loads(cookie))
+
+def conversation_of(cookie: str | None) -> str:
+    """The conversation id a web session token (or cookie) of the stack's gateway stands for."""
+    from bot.identity.web_session import WebSessionTokens
+
+    conversation = WebSessionTokens(SESSION_SECRET).conversation(cookie)
+    assert conversation, "the customer has no valid session token"
+    return conversation
 
 
 def handoff_of(redis_url: str, conversation: str) -> dict[str, str]:
@@ -136,6 +143,8 @@ class Stack:
             # Open around the clock, so the queue tests don't depend on when the suite runs.
             "SUPPORT_FILE": str(ROOT / "tests" / "data" / "support_always_open.yml"),
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            # The gateway's /health checks the action server here.
+            "ACTIONS_URL": f"http://127.0.0.1:{self.actions_port}",
             "SANIC_HOST": "127.0.0.1",
             "RASA_TOKEN": RASA_TOKEN,
             "RASA_URL": self.rasa_url,
@@ -145,11 +154,22 @@ class Stack:
             "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
             "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
             "TELEGRAM_API_URL": self.telegram_api_url,
+            **self._mail(),
+            "STORE_LOGIN_SECRET": STORE_LOGIN_SECRET,
+            # Every test customer comes from 127.0.0.1: the per-address limits are tested on a gateway of their own.
+            "NEW_SESSIONS_PER_MINUTE": "100000",
+            "LOGIN_FAILURES_PER_ADDRESS": "100000",
+        }
+
+    def _mail(self) -> dict[str, str]:
+        """The local SMTP server's settings, when the stack has one (else mail is off)."""
+        if not self.smtp_port:
+            return {"SMTP_HOST": ""}
+        return {
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp_port),
             "SMTP_SECURITY": "none",
             "SMTP_FROM": "Maru <help@maru.example>",
-            "STORE_LOGIN_SECRET": STORE_LOGIN_SECRET,
         }
 
     def _spawn(self, name: str, command: list[str]) -> None:
@@ -181,11 +201,11 @@ class Stack:
         rasa = str(Path(sys.executable).parent / "rasa")
         self._spawn(
             "rasa",
-            [rasa, "run", "--enable-api", "--auth-token", RASA_TOKEN, "-i", "127.0.0.1", "-p", str(self.rasa_port),
+            [rasa, "run", *rasa_api_flags(RASA_TOKEN), "-i", "127.0.0.1", "-p", str(self.rasa_port),
              "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
         )  # fmt: skip
-        status = f"{self.rasa_url}/status?token={RASA_TOKEN}"
-        wait_until(lambda: "model_id" in httpx.get(status, timeout=2).json(), 180, "rasa server")
+        status = f"{self.rasa_url}/status"
+        wait_until(lambda: "model_id" in httpx.get(status, headers=rasa_headers(), timeout=2).json(), 180, "rasa")
 
     def start_gateway(self, **overrides: str) -> None:
         """Starts the gateway (optionally with other settings, e.g. a Rasa that is down)."""

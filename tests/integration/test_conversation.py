@@ -8,14 +8,17 @@ import httpx
 import pytest
 
 from knowledge import KnowledgeBase
-from tests.integration.stack import RASA_TOKEN, ROOT, Stack
+from tests.integration.stack import RASA_TOKEN, ROOT, Stack, rasa_headers
 
 pytestmark = pytest.mark.integration
 
 
 def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
     response = httpx.post(
-        f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
+        f"{stack.rasa_url}/webhooks/gateway/webhook",
+        json={"sender": sender, "message": text},
+        headers={"Authorization": f"Bearer {RASA_TOKEN}"},
+        timeout=30,
     )
     response.raise_for_status()
     messages: list[dict[str, Any]] = response.json()
@@ -27,7 +30,7 @@ def texts(messages: list[dict[str, Any]]) -> list[str]:
 
 
 def tracker(stack: Stack, sender: str) -> dict[str, Any]:
-    response = httpx.get(f"{stack.rasa_url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN}, timeout=10)
+    response = httpx.get(f"{stack.rasa_url}/conversations/{sender}/tracker", headers=rasa_headers(), timeout=10)
     response.raise_for_status()
     state: dict[str, Any] = response.json()
     return state
@@ -71,7 +74,7 @@ def test_one_proven_order_does_not_make_a_known_customer_of_the_next_session(sta
     sender = "it-order"
     httpx.post(
         f"{stack.rasa_url}/conversations/{sender}/execute",
-        params={"token": RASA_TOKEN},
+        headers=rasa_headers(),
         json={"name": "action_session_start"},
         timeout=30,
     ).raise_for_status()

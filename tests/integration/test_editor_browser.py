@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from bot.texts import Texts
 from knowledge import KnowledgeBase
 from scripts.bench_common import SAMPLE_FAQ, SAMPLE_FAQ_UNSEEN
-from tests.integration.stack import MODEL, RASA_TOKEN, ROOT, Stack, free_port, wait_until
+from tests.integration.stack import MODEL, ROOT, Stack, free_port, rasa_headers, wait_until
 from tests.integration.test_widget_browser import open_chat, send
 
 pytestmark = pytest.mark.integration
@@ -70,15 +70,6 @@ TYPING_PAUSE_MS = 4000
 
 
 @pytest.fixture
-def restored_knowledge() -> Iterator[Path]:
-    """The knowledge files (every language) as they were before the test, whatever it changes."""
-    originals = {path: path.read_bytes() for path in KNOWLEDGE.parent.glob("*/*.yml")}
-    yield SHIPPING
-    for path, content in originals.items():
-        path.write_bytes(content)
-
-
-@pytest.fixture
 def editing_gateway(stack: Stack, tmp_path: Path, restored_knowledge: Path) -> Iterator[str]:
     """A second gateway whose retrained models go to a temporary folder; the live model is restored after."""
     models = tmp_path / "models"
@@ -91,7 +82,7 @@ def editing_gateway(stack: Stack, tmp_path: Path, restored_knowledge: Path) -> I
     wait_until(lambda: not training.exists("training:lock"), 900, "the end of the retraining job")
     stack.stop("editing-gateway")
     httpx.put(
-        f"{stack.rasa_url}/model", params={"token": RASA_TOKEN}, json={"model_file": str(MODEL)}, timeout=120
+        f"{stack.rasa_url}/model", headers=rasa_headers(), json={"model_file": str(MODEL)}, timeout=120
     ).raise_for_status()
 
 

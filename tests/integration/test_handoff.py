@@ -25,7 +25,7 @@ from bot.store.presence import ONLINE
 from bot.store.transcripts import Entry, TranscriptStore
 from bot.store.users import UserStore
 from bot.texts import Texts
-from tests.integration.stack import RASA_TOKEN, ROOT, Stack, free_port, wait_until
+from tests.integration.stack import ROOT, Stack, free_port, rasa_headers, wait_until
 from tests.integration.telegram_double import BotApiDouble
 from tests.integration.test_telegram_channel import post, replies_to, text_update
 
@@ -104,7 +104,7 @@ async def test_customer_on_a_and_agent_on_b_talk_through_redis(stack: Stack, min
     with pytest.raises(asyncio.TimeoutError):
         await customer.next_event(timeout=2)  # the bot stays silent while Mina owns the chat
     async with httpx.AsyncClient() as http:
-        tracker = await http.get(f"{stack.rasa_url}/conversations/{conversation}/tracker", params={"token": RASA_TOKEN})
+        tracker = await http.get(f"{stack.rasa_url}/conversations/{conversation}/tracker", headers=rasa_headers())
     texts = [(e["event"], e.get("text")) for e in tracker.json()["events"] if e["event"] in ("user", "bot")]
     assert texts[-2:] == [("bot", "Hi, I'm Mina. How can I help?"), ("user", "my parcel 10421 is late")]
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 import redis
-from itsdangerous import URLSafeSerializer
 from redis.asyncio import Redis
 
 from bot.channels.web_client import WebCustomer
 from bot.identity.tokens import sign_customer_token
 from bot.store.identities import IdentityStore
 from tests.integration.stack import STORE_LOGIN_SECRET, Stack
+from tests.integration.stack import conversation_of as stack_conversation_of
 from tests.integration.telegram_double import BotApiDouble
 from tests.integration.test_telegram_channel import post, replies_to, text_update
 from tests.mailbox import LocalMailbox
@@ -62,11 +62,11 @@ Connect = Callable[..., Awaitable[tuple[WebCustomer, list[dict[str, Any]]]]]
 
 @pytest.fixture
 async def connected(stack: Stack) -> AsyncIterator[Connect]:
-    """Opens widget conversations (optionally with the shop's token, or an earlier cookie); closes them after."""
+    """Opens widget conversations (optionally with the shop's token, or an earlier session token); closes them after."""
     opened: list[WebCustomer] = []
 
-    async def connect(token: str | None = None, cookie: str | None = None) -> tuple[WebCustomer, list[dict[str, Any]]]:
-        customer = WebCustomer(stack.gateway_url, cookie)
+    async def connect(token: str | None = None, session: str | None = None) -> tuple[WebCustomer, list[dict[str, Any]]]:
+        customer = WebCustomer(stack.gateway_url, session)
         opened.append(customer)
         history = await customer.connect(customer_token=token)
         return customer, history
@@ -85,9 +85,8 @@ async def identity_of(stack: Stack, conversation: str) -> Any:
 
 
 def conversation_of(customer: WebCustomer) -> str:
-    """The conversation the customer's signed cookie names (the gateway's records are keyed by it)."""
-    value = URLSafeSerializer("integration-session-secret", salt="web-session").loads(customer.cookie or "")
-    return str(value)
+    """The conversation the customer's session token names (the gateway's records are keyed by it)."""
+    return stack_conversation_of(customer.session_token)
 
 
 @pytest.mark.parametrize(
@@ -209,12 +208,12 @@ async def test_the_shops_signed_login_greets_by_name_with_the_orders(stack: Stac
     assert (identity.proof, identity.customer_id) == ("store_login", "C1001")
 
     # The same page again: the same conversation, no second greeting.
-    again, history_again = await connected(token, cookie=customer.cookie)
+    again, history_again = await connected(token, session=customer.session_token)
     assert conversation_of(again) == conversation_of(customer)
     assert len(history_again) == len(history) + 2
 
     # Signed out of the shop: whoever uses this browser now starts a new, anonymous chat.
-    signed_out, history_signed_out = await connected(cookie=customer.cookie)
+    signed_out, history_signed_out = await connected(session=customer.session_token)
     assert history_signed_out == []
     assert conversation_of(signed_out) != conversation_of(customer)
 
@@ -292,7 +291,7 @@ async def test_forget_me_on_this_device_starts_a_new_chat_and_keeps_the_customer
     assert bot[0].startswith("Done: this device no longer knows who you are")
     assert {"type": "session_ended"} in events
     # The old cookie now opens a new, empty conversation; the customer's other data stays.
-    again, history = await connected(cookie=customer.cookie)
+    again, history = await connected(session=customer.session_token)
     assert history == []
     assert conversation_of(again) != forgotten
     assert payloads(await again.say("where is my order")) == []

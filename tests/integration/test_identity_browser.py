@@ -230,13 +230,13 @@ def test_the_console_shows_how_each_customer_was_proven(
             TEXTS.get("utter_ask_order_number_known"),
         ]
         assert protocol_customers.say(hana, "I want to talk to a person")[-1].startswith("You're number ")
-        by_code = conversation_of(hana.cookie or "")
+        by_code = conversation_of(hana.session_token or "")
         waiting.append(by_code)
 
         # Somebody who never said who they are.
         stranger = protocol_customers.connect()
         assert protocol_customers.say(stranger, "I want to talk to a person")[-1].startswith("You're number ")
-        anonymous = conversation_of(stranger.cookie or "")
+        anonymous = conversation_of(stranger.session_token or "")
         waiting.append(anonymous)
 
         expected = {

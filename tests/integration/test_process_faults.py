@@ -66,7 +66,7 @@ async def order_conversation(stack: Stack) -> tuple[WebCustomer, str]:
     await customer.say("hello")
     await customer.say("where is my order")
     assert (await customer.say("10421"))[-1]["text"].endswith("what email address did you order with?")
-    return customer, conversation_of(customer.cookie)
+    return customer, conversation_of(customer.session_token)
 
 
 def test_a_telegram_customer_reaches_a_person_while_the_bot_is_down(stack: Stack, telegram: BotApiDouble) -> None:
@@ -149,13 +149,13 @@ async def test_gateway_killed(stack: Stack) -> None:
     await customer.connect()
     await customer.say("hello")
     await customer.say("can I speak to an agent")
-    conversation = conversation_of(customer.cookie)
+    conversation = conversation_of(customer.session_token)
     place = queue_position(stack, conversation)
     assert place is not None
     before = transcript(stack, conversation)
     stack.kill("gateway")
     stack.start_gateway()
-    returning = WebCustomer(stack.gateway_url, customer.cookie)
+    returning = WebCustomer(stack.gateway_url, customer.session_token)
     history = await returning.connect()
     assert [(m["role"], m["text"]) for m in history] == before
     assert queue_position(stack, conversation) == place
@@ -179,7 +179,7 @@ async def test_after_a_redis_restart_three_new_customers_at_once_all_reach_the_q
         turn = await customer.say("can I speak to an agent")
         assert any("in the queue" in m["text"] for m in turn), turn
         await customer.close()
-        return conversation_of(customer.cookie)
+        return conversation_of(customer.session_token)
 
     conversations = await asyncio.gather(*(ask_for_a_person() for _ in range(3)))
     assert [handoff_of(stack.redis_url, c)["state"] for c in conversations] == ["queued"] * 3
@@ -196,6 +196,6 @@ async def test_a_message_sent_again_with_its_client_id_is_answered_once(stack: S
     assert await customer.next_event() == {"type": "ack", "client_id": "postage-1"}
     with pytest.raises(asyncio.TimeoutError):
         await customer.next_event(timeout=2)
-    said = [text for role, text in transcript(stack, conversation_of(customer.cookie)) if role == "customer"]
+    said = [text for role, text in transcript(stack, conversation_of(customer.session_token)) if role == "customer"]
     assert said == ["hello", "what do you charge for postage"]
     await customer.close()

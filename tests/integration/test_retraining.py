@@ -12,7 +12,7 @@ import pytest
 import redis
 import yaml
 
-from tests.integration.stack import MODEL, RASA_TOKEN, ROOT, Stack
+from tests.integration.stack import MODEL, ROOT, Stack, rasa_headers
 
 pytestmark = pytest.mark.integration
 PROJECT_PARTS = ("actions", "addons", "frustration", "knowledge", "scripts", "support", "data")
@@ -37,7 +37,7 @@ def broken_copy(target: Path) -> Path:
 
 
 def model_id(stack: Stack) -> str:
-    status = httpx.get(f"{stack.rasa_url}/status", params={"token": RASA_TOKEN}, timeout=10)
+    status = httpx.get(f"{stack.rasa_url}/status", headers=rasa_headers(), timeout=10)
     return str(status.json()["model_id"])
 
 

@@ -47,7 +47,7 @@ async def test_faq_answer_and_history_after_reconnect(stack: Stack) -> None:
     assert answer[0]["faq_id"] == "shipping_cost"
     await customer.close()
 
-    returning = WebCustomer(stack.gateway_url, customer.cookie)
+    returning = WebCustomer(stack.gateway_url, customer.session_token)
     history = await returning.connect()
     assert [(m["role"], m["text"]) for m in history][-2:] == [
         ("customer", "what do you charge for postage"),
@@ -76,7 +76,7 @@ async def test_delete_my_data_also_erases_the_transcript(stack: Stack) -> None:
         "Done. I've deleted this conversation and your profile. If you write again, we'll start fresh."
     ]
     await customer.close()
-    assert await WebCustomer(stack.gateway_url, customer.cookie).connect() == []
+    assert await WebCustomer(stack.gateway_url, customer.session_token).connect() == []
 
 
 async def test_forged_payload_and_broken_frames_get_clear_errors(stack: Stack) -> None:
@@ -109,7 +109,7 @@ async def test_html_is_stored_and_sent_as_text(stack: Stack) -> None:
     await customer.connect()
     await customer.say("<img src=x onerror=alert(1)>")
     await customer.close()
-    history = await WebCustomer(stack.gateway_url, customer.cookie).connect()
+    history = await WebCustomer(stack.gateway_url, customer.session_token).connect()
     assert history[0] == {**history[0], "role": "customer", "text": "<img src=x onerror=alert(1)>"}
 
 
@@ -118,7 +118,7 @@ async def test_contact_details_are_redacted_in_the_transcript(stack: Stack) -> N
     await customer.connect()
     await customer.say("my email is mina.kim@example.com and card 4111 1111 1111 1111, phone 010-2345-6789")
     await customer.close()
-    history = await WebCustomer(stack.gateway_url, customer.cookie).connect()
+    history = await WebCustomer(stack.gateway_url, customer.session_token).connect()
     assert history[0]["text"] == "my email is [email] and card [card], phone [phone]"
 
 
@@ -188,7 +188,7 @@ async def test_rasa_down_gives_the_trouble_message_within_two_seconds_and_a_pers
         assert await customer.bot_turn(timeout=10) == []  # the typing indicator goes off, nothing else comes
         [queued] = await customer.press("/talk_to_person", timeout=10)
         assert "in the queue" in queued["text"]
-        handoff = handoff_of(stack.redis_url, conversation_of(customer.cookie))
+        handoff = handoff_of(stack.redis_url, conversation_of(customer.session_token))
         assert (handoff["state"], handoff["reason"]) == ("queued", "bot_unavailable")
         await customer.close()
     finally:
@@ -211,7 +211,8 @@ async def test_redis_down_gives_the_trouble_message(stack: Stack) -> None:
             # A returning customer's page (whose login can't be checked now) keeps its conversation.
             again = await http.post("/web/session", json={"resume": True})  # the client sends the cookie back
         assert (health.status_code, health.json()["redis"]) == (503, False)
-        assert (again.status_code, again.cookies["maru_session"]) == (200, cookie)
+        assert again.status_code == 200
+        assert conversation_of(again.cookies["maru_session"]) == conversation_of(cookie)
         url = f"ws://127.0.0.1:{port}/web/socket"
         async with connect(url, extra_headers={"Cookie": f"maru_session={cookie}"}) as socket_:
             notice = json.loads(await asyncio.wait_for(socket_.recv(), 10))
@@ -223,7 +224,7 @@ async def test_redis_down_gives_the_trouble_message(stack: Stack) -> None:
 async def test_two_tabs_of_one_customer_see_the_same_conversation(stack: Stack) -> None:
     first = WebCustomer(stack.gateway_url)
     await first.connect()
-    second = WebCustomer(stack.gateway_url, first.cookie)
+    second = WebCustomer(stack.gateway_url, first.session_token)
     await second.connect()
     await first.say("hello")
     pushed = [await second.next_event() for _ in range(5)]
@@ -249,5 +250,5 @@ async def test_bad_input_in_korean_gets_clear_answers_in_korean(stack: Stack) ->
     assert answer
     assert all(HANGUL.search(str(m["text"])) for m in answer), texts(answer)
     await customer.close()
-    history = await WebCustomer(stack.gateway_url, customer.cookie).connect()
+    history = await WebCustomer(stack.gateway_url, customer.session_token).connect()
     assert attack in [entry["text"] for entry in history]

@@ -105,18 +105,24 @@
       cell(row, "").appendChild(open);
       assigned.appendChild(row);
     });
-    renderCallbacks(data.callbacks);
+    renderCallbacks(data.callbacks, data.mail);
+    renderFailedMail(data.mail.failed);
     var agents = $("agents"); agents.textContent = "";
     data.agents_online.forEach(function (name) { agents.appendChild(make("li", name)); });
   }
 
-  function renderCallbacks(callbacks) {
+  function renderCallbacks(callbacks, mail) {
     var body = $("callbacks").querySelector("tbody"); body.textContent = "";
     callbacks.forEach(function (c) {
       var row = make("tr"); row.setAttribute("data-callback", c.id);
       cell(row, new Date(c.due * 1000).toLocaleString()); cell(row, c.window_label); cell(row, c.method);
       cell(row, c.phone || c.email || c.channel); cell(row, c.state + (c.agent ? " · " + c.agent : ""));
+      var mails = cell(row, ""); mails.className = "mail-status";
+      c.mails.forEach(function (m) { mails.appendChild(make("div", mailStatus(m), "mail-" + m.state)); });
       var actions = cell(row, "");
+      if (c.state === "in_progress" && c.agent === me.name && c.email && mail.enabled) {
+        actions.appendChild(button("Reply by email", function () { openEmailReply(c); }));
+      }
       if (c.state === "pending") actions.appendChild(button("Pick up", function () {
         api("/console/api/callbacks/" + c.id + "/pick-up", { method: "POST" }).then(loadQueue).catch(function (e) { alert(e.message); });
       }));
@@ -126,6 +132,48 @@
       }));
       body.appendChild(row);
     });
+  }
+
+  /* --- mail to customers ------------------------------------------------------ */
+  var MAIL_KINDS = { callback_booked: "confirmation", callback_reply: "reply", check_in: "check-in" };
+  function clock(seconds) { return new Date(seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
+
+  // "reply: sent 14:02", "confirmation: queued, try 3 at 14:05 (the connection … failed)", "reply: failed (…)".
+  function mailStatus(m) {
+    var kind = (MAIL_KINDS[m.kind] || m.kind) + ": ";
+    if (m.state === "sent") return kind + "sent " + clock(m.sent_at);
+    if (m.state === "failed") return kind + "failed (" + m.last_error + ")";
+    if (!m.attempts) return kind + "queued";
+    return kind + "queued, try " + (m.attempts + 1) + " at " + clock(m.next_attempt_at) + " (" + m.last_error + ")";
+  }
+
+  function renderFailedMail(failed) {
+    var body = $("failed-mail").querySelector("tbody"); body.textContent = "";
+    failed.forEach(function (m) {
+      var row = make("tr"); row.setAttribute("data-mail", m.id);
+      cell(row, new Date(m.failed_at * 1000).toLocaleString()); cell(row, MAIL_KINDS[m.kind] || m.kind);
+      var who = cell(row, m.to + " ");
+      var link = make("a", m.conversation); link.href = "/console/conversations/" + encodeURIComponent(m.conversation);
+      who.appendChild(link);
+      cell(row, m.subject); cell(row, m.last_error + " (" + m.attempts + (m.attempts === 1 ? " try)" : " tries)"));
+      body.appendChild(row);
+    });
+    $("failed-mail-count").textContent = failed.length;
+  }
+
+  // The reply box lives outside the callbacks table, which is redrawn on every queue event.
+  var emailing = null;
+  function openEmailReply(callback) {
+    emailing = callback;
+    $("email-reply-to").textContent = callback.email + " (" + callback.language.toUpperCase() + ")";
+    $("email-reply").hidden = false; $("email-text").focus();
+  }
+  function closeEmailReply() { emailing = null; $("email-text").value = ""; $("email-reply").hidden = true; }
+  function sendEmailReply(finish) {
+    var text = $("email-text").value.trim(); if (!emailing || !text) return;
+    api("/console/api/callbacks/" + emailing.id + "/email", { method: "POST", body: { text: text, finish: finish } })
+      .then(function () { closeEmailReply(); loadQueue(); })
+      .catch(function (error) { alert(error.message); });
   }
 
   function claim(conversation) {
@@ -163,12 +211,15 @@
     $("logout").addEventListener("click", function () {
       api("/console/logout", { method: "POST" }).then(function () { window.location = "/console/login"; });
     });
+    $("email-send").addEventListener("click", function () { sendEmailReply(false); });
+    $("email-send-finish").addEventListener("click", function () { sendEmailReply(true); });
+    $("email-cancel").addEventListener("click", closeEmailReply);
     loadQueue();
     loadFollowUps();
     socket("", function (event) {
       if (event.type === "followups") loadFollowUps();
       if (event.type === "queue" && event.event === "queued") beep();
-      if (["queue", "callbacks", "presence", "resubscribed"].indexOf(event.type) >= 0) loadQueue();
+      if (["queue", "callbacks", "mail", "presence", "resubscribed"].indexOf(event.type) >= 0) loadQueue();
       if (event.type === "resubscribed") loadFollowUps();
     });
   }
