@@ -94,7 +94,7 @@ wait_for() {
 ensure_secrets() {
   mkdir -p "$VAR"
   local name
-  for name in RASA_TOKEN SESSION_SECRET; do
+  for name in RASA_TOKEN SESSION_SECRET METRICS_TOKEN; do
     if [ -z "${!name:-}" ] && ! grep -q "^$name=" "$VAR/secrets.env" 2>/dev/null; then
       (umask 077 && echo "$name=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')" >>"$VAR/secrets.env")
     fi

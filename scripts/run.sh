@@ -36,6 +36,7 @@ cat <<MSG
     Agent console (create a user: make user NAME=mina ROLE=agent DISPLAY=Mina):
                                                           http://$GATEWAY_HOST:$GATEWAY_PORT/console
     Health:                                               http://$GATEWAY_HOST:$GATEWAY_PORT/health
+    Prometheus metrics (bearer METRICS_TOKEN, var/secrets.env): http://$GATEWAY_HOST:$GATEWAY_PORT/metrics
     Telegram:                                             $telegram_mode
     Rasa server (loopback, API token in var/secrets.env): $RASA_URL
     Action server (loopback):                             http://127.0.0.1:$ACTIONS_PORT
