@@ -32,6 +32,7 @@ from bot.notices import Notices
 from bot.observability.metrics import GatewayMetrics
 from bot.observability.routes import metrics_blueprint
 from bot.rasa import RasaClient
+from bot.security.handshake import refuse_bad_handshakes
 from bot.security.headers import add_security_headers
 from bot.security.origins import WidgetOrigins
 from bot.settings import Settings
@@ -210,6 +211,7 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
         await app.ctx.subscriber.close()
 
     app.register_middleware(add_security_headers, "response")
+    app.register_middleware(refuse_bad_handshakes, "request")
     app.register_listener(open_clients, "before_server_start")
     app.register_listener(start_background_work, "after_server_start")
     app.register_listener(close_clients, "after_server_stop")

@@ -15,7 +15,7 @@ def parsed_json(raw: str | bytes) -> Any:
 
     Raises:
         ValueError: it is not JSON, it nests deeper than Python's parser can follow, or a string in it
-            holds a lone surrogate (``"\\ud800"`` parses, but no UTF-8 encoder takes it: not Redis, not httpx).
+            holds a lone surrogate (an escaped one parses, but no UTF-8 encoder takes it: not Redis, not httpx).
     """
     try:
         value = json.loads(raw)

@@ -227,11 +227,12 @@ class TelegramChannel:
 
     async def _handle(self, update: Update) -> None:
         if update.callback_query is not None:
-            await self._button_pressed(update.callback_query)
+            # Telegram always says who pressed; an update that does not is not Telegram's.
+            if update.callback_query.from_user is not None:
+                await self._button_pressed(update.callback_query)
             return
         message = update.effective_message
-        # An edited message is the corrected question; a photo's caption is what the customer asks.
-        text = (message.text or message.caption) if message is not None else None
+        text = _text_of(message)
         if message is not None and text:
             await self._text(message, text)
         elif update.effective_chat is not None and update.effective_user is not None:
@@ -279,12 +280,22 @@ class TelegramChannel:
         """Tells the customer directly (the outbox is in Redis, which is down) that the chat is unavailable."""
         if update.effective_chat is None:
             return
-        message = update.effective_message
-        written = (message.text or message.caption or "") if message is not None else ""
+        written = _text_of(update.effective_message)
         hint = update.effective_user.language_code if update.effective_user else None
         language = self._conversations.offline_language(written, hint)
         text = telegram_html(self._conversations.system("utter_gateway_unavailable", language)["text"])
         await _cosmetic("apologising", self.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML))
+
+
+def _text_of(message: Message | None) -> str:
+    """What the customer wrote: the text, or a photo's caption (an edited message is the corrected question).
+
+    python-telegram-bot does not check types: a text or caption that is not a string is none.
+    """
+    if message is None:
+        return ""
+    written = message.text or message.caption
+    return written if isinstance(written, str) else ""
 
 
 def _user_metadata(user: User | None) -> dict[str, Any]:

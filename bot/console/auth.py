@@ -94,4 +94,5 @@ def guard(roles: tuple[str, ...]) -> Callable[[Handler], Handler]:
 
 def _csrf_ok(request: Request, session: Session) -> bool:
     sent = request.headers.get(CSRF_HEADER, "")
-    return bool(sent) and hmac.compare_digest(sent, session.csrf)
+    # compare_digest raises on non-ASCII text; such a header is simply not the token.
+    return bool(sent) and sent.isascii() and hmac.compare_digest(sent, session.csrf)

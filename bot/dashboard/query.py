@@ -15,6 +15,9 @@ CHANNELS = ("web", "telegram")
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Days outside these have no feedback, and break the arithmetic: stream ids are milliseconds since
+# 1970, and the day after 9999-12-31 (a range's end bound) does not exist.
+EARLIEST, LATEST = date(2000, 1, 1), date(9999, 12, 30)
 SHOWN_INPUT_CHARS = 40
 
 
@@ -85,11 +88,14 @@ def _date(args: Mapping[str, str], name: str) -> date | None:
     if not value:
         return None
     try:
-        if DATE.match(value):
-            return date.fromisoformat(value)
+        day = date.fromisoformat(value) if DATE.match(value) else None
     except ValueError:
-        pass
-    raise QueryError(f"'{name}' must be a date written YYYY-MM-DD, not {_shown(value)}")
+        day = None
+    if day is None:
+        raise QueryError(f"'{name}' must be a date written YYYY-MM-DD, not {_shown(value)}")
+    if not EARLIEST <= day <= LATEST:
+        raise QueryError(f"'{name}' must be a day from {EARLIEST} to {LATEST}, not {_shown(value)}")
+    return day
 
 
 def _choice(args: Mapping[str, str], name: str, allowed: Iterable[str]) -> str:

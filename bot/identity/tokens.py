@@ -159,7 +159,8 @@ def _require_configured(secret: str, audience: str) -> None:
 
 
 def _check_shape(token: object) -> None:
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+    # A JWT is ASCII (base64url and dots); PyJWT fails on lone surrogates with an encoding error.
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS or not token.isascii():
         raise TokenRejected("malformed")
     try:
         header = jwt.get_unverified_header(token)

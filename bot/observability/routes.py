@@ -27,7 +27,8 @@ def token_matches(authorization: str | None, token: Secret) -> bool:
     """True if an ``Authorization`` header is ``Bearer <token>`` (compared in constant time)."""
     if not authorization or authorization[: len(BEARER)].lower() != BEARER:
         return False
-    provided = authorization[len(BEARER) :].strip().encode()
+    # The header's bytes as sent (the server keeps bytes that are not UTF-8 as surrogate escapes).
+    provided = authorization[len(BEARER) :].strip().encode(errors="surrogateescape")
     return hmac.compare_digest(provided, token.value.encode())
 
 

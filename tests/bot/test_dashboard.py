@@ -53,6 +53,9 @@ def test_a_range_of_366_days_is_the_longest() -> None:
         ({"from": "2026-1-5"}, "'from' must be a date"),
         ({"from": "x" * 500}, "not '" + "x" * 40 + "'$"),
         ({"from": "2026-11-19", "to": "2026-11-18"}, "'from' is after 'to'"),
+        # Found by scripts/fuzz_gateway.py: these overflowed the date arithmetic (a 500).
+        ({"to": "0001-01-05"}, "'to' must be a day from 2000-01-01 to 9999-12-30, not '0001-01-05'"),
+        ({"from": "9999-12-31"}, "'from' must be a day from 2000-01-01 to 9999-12-30, not '9999-12-31'"),
         ({"channel": "fax"}, "unknown channel 'fax'; use one of: all, web, telegram"),
         ({"language": "ko"}, "unknown language 'ko'; use one of: all, en"),
     ],

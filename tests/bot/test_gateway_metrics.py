@@ -351,6 +351,8 @@ async def test_retraining_jobs_are_counted_by_outcome(
         ("Bearer ", False),
         ("", False),
         (None, False),
+        # Header bytes that are not UTF-8, as the server reads them: a 500 until scripts/fuzz_gateway.py found it.
+        ("Bearer \udcff\udcfe", False),
     ],
 )
 def test_the_metrics_token_must_be_given_as_a_bearer_token(header: str | None, accepted: bool) -> None:

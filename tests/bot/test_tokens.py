@@ -218,6 +218,8 @@ def test_a_full_day_is_still_accepted() -> None:
         pytest.param("x" * 5000, id="5000-chars"),
         b64(b"[1]") + "." + b64(b"{}") + ".",
         pytest.param(hand_made(claims(padding="x" * 4000)), id="signed-but-over-4096-chars"),
+        # Found by scripts/fuzz_gateway.py: PyJWT failed on it with an encoding error (a 500).
+        pytest.param("a\udc80.b.c", id="lone-surrogate"),
     ],
 )
 def test_malformed(token: str) -> None:

@@ -13,6 +13,7 @@ from tests.integration.stack import TELEGRAM_SECRET, Stack, free_port, wait_unti
 from tests.integration.telegram_double import BotApiDouble
 
 pytestmark = pytest.mark.integration
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _next_update = iter(range(900_000, 999_999))
 
 
@@ -114,6 +115,38 @@ def test_broken_json_is_refused(stack: Stack) -> None:
         timeout=5,
     )
     assert response.status_code == 400
+
+
+# Found by scripts/fuzz_gateway.py: each of these was a 500.
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"update_id": 590001, "message": {"message_id": 1, "date": 0, "text": "\\ud800"}}',
+        b'{"update_id": 590002, "message": "hello"}',
+        b'{"update_id": 590003, "message": {"message_id": 1, "text": "no date, no chat"}}',
+        b'{"update_id": 590004, "callback_query": {"id": "1"}}',
+    ],
+)
+def test_a_malformed_update_is_refused(stack: Stack, body: bytes) -> None:
+    response = httpx.post(
+        f"{stack.gateway_url}/telegram/webhook", content=body, headers={SECRET_HEADER: TELEGRAM_SECRET}, timeout=5
+    )
+    assert response.status_code == 400
+
+
+def test_a_secret_header_of_bytes_that_are_not_text_is_forbidden(stack: Stack) -> None:
+    headers = {SECRET_HEADER.encode(): b"\xff\xfe"}
+    response = httpx.post(f"{stack.gateway_url}/telegram/webhook", json=text_update(510, "hi"), headers=headers)
+    assert response.status_code == 403
+
+
+# Found by scripts/fuzz_gateway.py: a traceback, then a 500 (the apology failed on it too).
+def test_a_text_that_is_not_a_string_gets_the_text_only_answer(stack: Stack, telegram: BotApiDouble) -> None:
+    update = text_update(509, "")
+    update["message"]["text"] = {"not": "a string"}
+    assert post(stack, update).status_code == 200
+    assert replies_to(telegram, 509, 1)[0]["text"].startswith("I can only read text messages for now.")
 
 
 def test_photo_gets_a_friendly_answer(stack: Stack, telegram: BotApiDouble) -> None:

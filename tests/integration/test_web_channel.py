@@ -94,6 +94,36 @@ async def test_forged_payload_and_broken_frames_get_clear_errors(stack: Stack) -
     await customer.close()
 
 
+# Found by scripts/fuzz_gateway.py: deep nesting closed the socket on a RecursionError, and a lone
+# surrogate (here in the client id) on an encoding error in Redis.
+@pytest.mark.parametrize(
+    "frame", ["[" * 100_000 + "]" * 100_000, '{"type": "message", "text": "hello", "client_id": "\\ud800"}']
+)
+async def test_a_frame_the_gateway_cant_read_gets_the_clear_error_and_the_socket_stays_open(
+    stack: Stack, frame: str
+) -> None:
+    customer = WebCustomer(stack.gateway_url)
+    await customer.connect()
+    await customer.send_raw(frame)
+    assert (await customer.next_event())["text"] == (
+        "Sorry, that message didn't come through properly. Could you send it again?"
+    )
+    assert await customer.say("hello")
+    await customer.close()
+
+
+# Found by scripts/fuzz_gateway.py: Sanic 21.12 with websockets 10 answered these with a 500 and a traceback.
+@pytest.mark.parametrize("path", ["/web/socket", "/console/socket"])
+def test_a_socket_route_asked_without_a_handshake_says_what_it_needs(stack: Stack, path: str) -> None:
+    response = httpx.get(stack.gateway_url + path, timeout=10)
+    assert (response.status_code, response.headers["upgrade"], response.text) == (
+        426,
+        "websocket",
+        "Failed to open a WebSocket connection: invalid Connection header: keep-alive. "
+        "This address needs a WebSocket client.",
+    )
+
+
 async def test_empty_and_oversized_messages_are_refused_clearly(stack: Stack) -> None:
     customer = WebCustomer(stack.gateway_url)
     await customer.connect()
