@@ -82,7 +82,8 @@ def test_thumbs_down_rating_follow_up_and_dashboard(stack: Stack, browser: Brows
     expect(dashboard.locator("#comments li", has_text=COMMENT)).to_be_visible()
     chart = dashboard.locator("img#chart-csat")
     expect(chart).to_be_visible()
-    dashboard.wait_for_function("document.getElementById('chart-csat').naturalWidth > 0", timeout=15_000)
+    # A function, not an expression: the page's CSP forbids eval, which Playwright polls an expression with.
+    dashboard.wait_for_function("() => document.getElementById('chart-csat').naturalWidth > 0", timeout=15_000)
     assert dashboard.locator("#comments img").count() == 0
     assert dialogs == []
     log_out(agent, stack)  # the agent goes offline at once, for the tests that count agents
