@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from bot.console.canned import canned_replies
 from bot.texts import Texts
+from knowledge import KnowledgeBase
 from tests.integration.stack import ROOT, Stack, conversation_of
 from tests.integration.test_console_browser import log_out
 from tests.integration.test_widget_browser import open_chat, send
@@ -60,9 +61,11 @@ def test_the_widget_with_the_keyboard_alone(stack: Stack, browser: Browser) -> N
     field = page.get_by_role("textbox", name="Type your message")
     expect(field).to_be_focused()
 
+    shipping = KnowledgeBase.load(ROOT / "data" / "knowledge").get("shipping_cost", "en")
+    assert shipping is not None
     page.keyboard.type("what do you charge for postage")
     page.keyboard.press("Enter")
-    answer = page.locator(".maru-bot").last
+    answer = page.locator(".maru-bot", has_text=shipping.answer)
     helpful = answer.get_by_role("button", name=TEXTS.get("utter_widget_helpful"), exact=True)
     not_helpful = answer.get_by_role("button", name=TEXTS.get("utter_widget_not_helpful"), exact=True)
     expect(not_helpful).to_be_enabled(timeout=15_000)
