@@ -34,7 +34,11 @@ BOT_MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action")
 # The channel's guess at the customer's language (the browser's, Telegram's), for a first message
 # with no letters of its own.
 LANGUAGE_HINT = "language_hint"
-WIDGET_LABELS = ("title", "open", "close", "placeholder", "send", "typing", "reconnecting", "sending", "too_long")
+WIDGET_LABELS = (
+    "title", "open", "close", "placeholder", "send", "typing", "reconnecting", "sending", "too_long", "history",
+    # the names of the emoji-only rating buttons
+    "helpful", "not_helpful", "csat_1", "csat_2", "csat_3",
+)  # fmt: skip
 QUEUE_STATUS_INSTEAD = ("utter_greet", "utter_welcome", "utter_default", "utter_did_you_mean", "utter_out_of_scope")
 
 

@@ -1,9 +1,11 @@
-"""The dashboard's charts as SVG, drawn with matplotlib on the server.
+"""The dashboard's charts as SVG, drawn with matplotlib on the server, and each chart in words.
 
 Figures are built with matplotlib's object API (never pyplot, which keeps global
 figures) on the Agg backend, with the DejaVu fonts matplotlib ships, so nothing is
 downloaded or displayed. Text is written as SVG text (escaped by matplotlib), which
-keeps charts small and lets the browser's fonts show any script.
+keeps charts small and lets the browser's fonts show any script. The texts (``TEXTS``)
+are the charts' alternatives for people who cannot see them: the same numbers, from the
+same figures.
 """
 
 from __future__ import annotations
@@ -130,6 +132,59 @@ CHARTS: dict[str, Callable[[Tally, Mapping[str, Tally]], bytes]] = {
     "handoffs": lambda totals, _: handoffs_chart(metrics.handoffs(totals)),
     "faqs": lambda totals, _: faqs_chart(metrics.faq_helpfulness(totals)),
 }
+
+
+def csat_text(days: list[DayCsat]) -> str:
+    """The CSAT chart in words: the range's ratings by face (each day's are in the page's table)."""
+    rated = [day for day in days if sum(day.counts.values())]
+    if not rated:
+        return f"CSAT ratings per day: {EMPTY.lower()}."
+    faces = {score: sum(day.counts[score] for day in days) for score in metrics.CSAT_SCORES}
+    by_face = ", ".join(f"{faces[score]} {CSAT_NAMES[score]}" for score in reversed(metrics.CSAT_SCORES))
+    span = f"{_day_label(days[0].day)} to {_day_label(days[-1].day)}"
+    ratings = _count(sum(faces.values()), "rating")
+    return f"CSAT ratings per day, {span}: {ratings} on {_count(len(rated), 'day')} ({by_face})."
+
+
+def nps_text(nps: Nps) -> str:
+    """The NPS chart in words."""
+    if not nps.responses or nps.score is None:
+        return f"NPS: {EMPTY.lower()}."
+    return (
+        f"NPS {nps.score:+.0f} from {_count(nps.responses, 'answer')}: {_count(nps.promoters, 'promoter')} (9–10), "
+        f"{_count(nps.passives, 'passive')} (7–8), {_count(nps.detractors, 'detractor')} (0–6)."
+    )
+
+
+def handoffs_text(handoffs: Handoffs) -> str:
+    """The handoffs chart in words: each reason's share of sessions and count, most frequent first."""
+    rows = [row for row in handoffs.by_reason if row.rate is not None]
+    if not rows:
+        return f"Handoffs by reason: {EMPTY.lower()}."
+    reasons = "; ".join(f"{row.reason} {row.rate or 0:.1%} ({_count(row.count, 'handoff')})" for row in rows)
+    return f"Handoffs by reason, as a share of sessions: {reasons}."
+
+
+def faqs_text(faqs: list[FaqScore]) -> str:
+    """The FAQ chart in words: the worst answers with their thumbs, worst first."""
+    worst = faqs[:WORST_FAQS]
+    if not worst:
+        return f"Least helpful answers: {EMPTY.lower()}."
+    answers = "; ".join(f"{row.faq_id} {row.ratio:.0%} helpful ({row.up} up, {row.down} down)" for row in worst)
+    return f"Least helpful answers, worst {len(worst)} of {len(faqs)}: {answers}."
+
+
+# Each chart's text alternative, from the same totals and tallies as the chart.
+TEXTS: dict[str, Callable[[Tally, Mapping[str, Tally]], str]] = {
+    "csat": lambda _, daily: csat_text(metrics.csat_daily(daily)),
+    "nps": lambda totals, _: nps_text(metrics.nps(totals)),
+    "handoffs": lambda totals, _: handoffs_text(metrics.handoffs(totals)),
+    "faqs": lambda totals, _: faqs_text(metrics.faq_helpfulness(totals)),
+}
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _figure(title: str) -> tuple[Figure, Axes]:

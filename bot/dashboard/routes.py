@@ -127,7 +127,8 @@ async def _summary(request: Request) -> dict[str, Any]:
     channels, languages = _key_scope(query, counts, known_languages)
     waits = await reads.waits(redis, query.days, channels, languages)
     unanswered = await reads.top_unanswered(redis, query.days, channels, languages, TOP_UNANSWERED)
-    figures = metrics.figures(*_tallies(counts, query), waits)
+    totals, daily = _tallies(counts, query)
+    figures = metrics.figures(totals, daily, waits)
     for row in figures["faqs"]:
         row["question"] = _question(knowledge, row["faq_id"], query.language)
     return {
@@ -136,6 +137,7 @@ async def _summary(request: Request) -> dict[str, Any]:
         **figures,
         "unanswered": [{"question": question, "count": count} for question, count in unanswered],
         "comments": await reads.latest_comments(redis, query, LATEST_COMMENTS),
+        "chart_texts": {name: describe(totals, daily) for name, describe in charts.TEXTS.items()},
     }
 
 

@@ -58,7 +58,8 @@
     el.panel.hidden = true;
     el.panel.setAttribute("role", "dialog");
 
-    var header = make("header", "maru-header");
+    // A div, not a header: inside the store's page a <header> would be a second banner landmark.
+    var header = make("div", "maru-header");
     el.title = make("h2", "maru-title");
     header.appendChild(el.title);
     el.close = make("button", "maru-close", "×");
@@ -68,6 +69,8 @@
     el.log = make("div", "maru-log");
     el.log.setAttribute("role", "log");
     el.log.setAttribute("aria-live", "polite");
+    // Focusable, so the history scrolls with the arrow keys once no button in it can take the focus.
+    el.log.tabIndex = 0;
     el.status = make("div", "maru-status");
     el.status.setAttribute("aria-live", "polite");
     el.queue = make("div", "maru-queue");
@@ -93,7 +96,13 @@
 
     el.launcher.addEventListener("click", function () { toggle(true); });
     el.close.addEventListener("click", function () { toggle(false); });
-    el.panel.addEventListener("keydown", function (event) { if (event.key === "Escape") toggle(false); });
+    // On the document, not the panel: Escape closes the chat wherever its focus is, even if it was lost.
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || el.panel.hidden) return;
+      var focused = document.activeElement;
+      if (focused && focused !== document.body && !el.panel.contains(focused)) return;
+      toggle(false);
+    });
     el.form.addEventListener("submit", function (event) {
       event.preventDefault();
       var text = el.input.value;
@@ -112,9 +121,13 @@
     el.panel.setAttribute("aria-label", labels.title);
     el.title.textContent = labels.title;
     el.close.setAttribute("aria-label", labels.close);
+    el.log.setAttribute("aria-label", labels.history);
     el.input.setAttribute("aria-label", labels.placeholder);
     el.input.placeholder = labels.placeholder;
     el.send.textContent = labels.send;
+    Array.prototype.forEach.call(el.log.querySelectorAll(".maru-rating"), function (node) {
+      node.setAttribute("aria-label", labels[node.getAttribute("data-label")]);
+    });
     Array.prototype.forEach.call(el.log.querySelectorAll(".maru-sending-label"), function (node) {
       node.textContent = labels.sending;
     });
@@ -183,17 +196,33 @@
 
   /* Only the newest bot message keeps live buttons; older choices no longer apply. */
   function retireButtons() {
-    Array.prototype.forEach.call(el.log.querySelectorAll(".maru-button"), function (b) { b.disabled = true; });
+    disable(el.log.querySelectorAll(".maru-button"));
+  }
+
+  /* A disabled button loses the focus to the page's body: a keyboard user's focus goes to the message field. */
+  function disable(buttons) {
+    var hadFocus = Array.prototype.indexOf.call(buttons, document.activeElement) >= 0;
+    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    if (hadFocus) el.input.focus();
+  }
+
+  /* The label key of a rating button, whose title is only an emoji: the screen reader says the label instead. */
+  function ratingLabel(payload) {
+    var answer = /^\/rate_answer:.*:(up|down)$/.exec(payload);
+    if (answer) return answer[1] === "up" ? "helpful" : "not_helpful";
+    var csat = /^\/csat:.*:([123])$/.exec(payload);
+    return csat ? "csat_" + csat[1] : null;
   }
 
   function buttonRow(buttons) {
     var row = make("div", "maru-buttons");
     buttons.forEach(function (button) {
-      var rating = button.payload.indexOf("/rate_answer:") === 0 || button.payload.indexOf("/csat:") === 0;
+      var rating = ratingLabel(button.payload);
       var node = make("button", rating ? "maru-button maru-rating" : "maru-button", button.title);
       node.type = "button";
+      if (rating) { node.setAttribute("data-label", rating); node.setAttribute("aria-label", labels[rating]); }
       node.addEventListener("click", function () {
-        Array.prototype.forEach.call(row.querySelectorAll("button"), function (b) { b.disabled = true; });
+        disable(row.querySelectorAll("button"));
         sendFrame({ type: "button", payload: button.payload }, button.title);
       });
       row.appendChild(node);
@@ -253,7 +282,11 @@
     try { data = JSON.parse(event.data); } catch (error) { return; }
     if (data.type === "history") {
       // After "forget me on this device" the new, empty conversation keeps the old one's last words on screen.
-      if (!(keepLog && data.messages.length === 0)) { el.log.textContent = ""; seen = {}; }
+      if (!(keepLog && data.messages.length === 0)) {
+        // Redrawn from the stored history: a focused button in the log goes, so the focus goes to the field.
+        if (el.log.contains(document.activeElement) && document.activeElement !== el.log) el.input.focus();
+        el.log.textContent = ""; seen = {};
+      }
       keepLog = false;
       data.messages.forEach(addMessage);
       mergePending();

@@ -84,3 +84,59 @@ def test_an_empty_range_says_so(svg: bytes) -> None:
 def test_the_same_data_gives_the_same_file() -> None:
     daily = metrics.daily_tallies(COUNTERS, "web", "en")
     assert charts.CHARTS["csat"](totals(), daily) == charts.CHARTS["csat"](totals(), daily)
+
+
+def test_the_csat_text_gives_the_range_and_the_faces() -> None:
+    days = [DayCsat("2026-11-16", {"1": 2, "2": 1, "3": 6}), DayCsat("2026-11-17", {"1": 0, "2": 0, "3": 1})]
+    assert charts.csat_text(days) == (
+        "CSAT ratings per day, 16 Nov to 17 Nov: 10 ratings on 2 days (7 happy, 1 neutral, 2 unhappy)."
+    )
+    one = [DayCsat("2026-11-16", {"1": 0, "2": 0, "3": 1}), DayCsat("2026-11-17", {"1": 0, "2": 0, "3": 0})]
+    assert charts.csat_text(one) == (
+        "CSAT ratings per day, 16 Nov to 17 Nov: 1 rating on 1 day (1 happy, 0 neutral, 0 unhappy)."
+    )
+
+
+def test_the_nps_text_gives_the_score_and_groups() -> None:
+    assert charts.nps_text(Nps(12, 5, 3, 4, 100 / 12)) == (
+        "NPS +8 from 12 answers: 5 promoters (9–10), 3 passives (7–8), 4 detractors (0–6)."
+    )
+    assert charts.nps_text(Nps(1, 0, 0, 1, -100.0)) == (
+        "NPS -100 from 1 answer: 0 promoters (9–10), 0 passives (7–8), 1 detractor (0–6)."
+    )
+
+
+def test_the_handoffs_text_gives_each_reasons_share_and_count() -> None:
+    handoffs = Handoffs(4, 0.4, [ReasonRate("customer_request", 3, 0.3), ReasonRate("frustration", 1, 0.1)])
+    assert charts.handoffs_text(handoffs) == (
+        "Handoffs by reason, as a share of sessions: "
+        "customer_request 30.0% (3 handoffs); frustration 10.0% (1 handoff)."
+    )
+
+
+def test_the_faqs_text_gives_the_worst_ten_with_their_thumbs() -> None:
+    faqs = [FaqScore(f"faq_{n:02d}", n, 10 - n, 10, n / 10) for n in range(12)]
+    text = charts.faqs_text(faqs)
+    assert text.startswith("Least helpful answers, worst 10 of 12: faq_00 0% helpful (0 up, 10 down); faq_01 10%")
+    assert text.endswith("faq_09 90% helpful (9 up, 1 down).")
+    assert "faq_10" not in text
+
+
+def test_every_chart_has_a_text_from_the_same_figures() -> None:
+    daily = metrics.daily_tallies(COUNTERS, "all", "all")
+    assert charts.TEXTS.keys() == charts.CHARTS.keys()
+    assert charts.TEXTS["nps"](totals(), daily) == charts.nps_text(metrics.nps(totals()))
+    assert charts.TEXTS["csat"](totals(), daily) == charts.csat_text(metrics.csat_daily(daily))
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("csat", "CSAT ratings per day: no data for these filters."),
+        ("nps", "NPS: no data for these filters."),
+        ("handoffs", "Handoffs by reason: no data for these filters."),
+        ("faqs", "Least helpful answers: no data for these filters."),
+    ],
+)
+def test_an_empty_range_says_so_in_words(name: str, text: str) -> None:
+    assert charts.TEXTS[name]({}, {"2026-11-17": {}}) == text

@@ -81,7 +81,9 @@ def test_agent_takes_over_from_the_bot_and_hands_back(stack: Stack, browser: Bro
     expect(rating).to_contain_text(TEXTS.get("utter_csat_question_agent").format(agent="Hana"), timeout=10_000)
     send(customer, "how much is shipping?")
     expect(customer.locator(".maru-bot")).to_have_count(bot_messages + 2, timeout=15_000)
-    expect(customer.locator(".maru-bot").last.get_by_role("button", name="👍")).to_be_visible()
+    answer = customer.locator(".maru-bot").last
+    helpful = answer.get_by_role("button", name=TEXTS.get("utter_widget_helpful"), exact=True)
+    expect(helpful).to_be_visible()
     agent.screenshot(path=str(tmp_path / "console.png"))
     assert dialogs == []
     log_out(agent, stack)

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from bot.dashboard import charts
 from bot.store.feedback import STORE_TIMEZONE, FeedbackStore, Scope, day_of
+from tests.integration.axe import violations
 from tests.integration.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -30,6 +31,15 @@ NEXT_DAY = DAY + timedelta(days=1)
 RANGE = f"from={DAY.isoformat()}&to={NEXT_DAY.isoformat()}"
 RUN = uuid.uuid4().hex[:8]
 HTML_COMMENT = f"<img src=x onerror=alert(1)> arrived broken {RUN}"
+# The charts' text alternatives for the data set below.
+CHART_TEXTS = {
+    "csat": f"CSAT ratings per day, {DAY:%-d %b} to {NEXT_DAY:%-d %b}: "
+    "7 ratings on 2 days (4 happy, 1 neutral, 2 unhappy).",
+    "nps": "NPS +25 from 4 answers: 2 promoters (9–10), 1 passive (7–8), 1 detractor (0–6).",
+    "handoffs": "Handoffs by reason, as a share of sessions: "
+    "customer_request 25.0% (1 handoff); frustration 25.0% (1 handoff).",
+    "faqs": "Least helpful answers, worst 1 of 1: shipping_cost 50% helpful (1 up, 1 down).",
+}
 FORMULA_COMMENT = f'=HYPERLINK("http://evil.example","{RUN}")'
 ROUTES = [
     "/dashboard",
@@ -147,6 +157,7 @@ def test_the_summary_shows_the_exact_figures(editor: httpx.Client) -> None:
     assert summary["faqs"] == [{**shipping, "question": "How much does shipping cost?"}]
     assert summary["unanswered"] == [{"question": f"shipping to jeju <b>{RUN}</b>", "count": 1}]
     assert summary["frustration"] == [{"name": "late_order", "count": 1}]
+    assert summary["chart_texts"] == CHART_TEXTS
 
 
 def test_the_summary_follows_the_channel_filter(editor: httpx.Client) -> None:
@@ -237,8 +248,14 @@ def test_the_page_shows_figures_charts_and_comments_as_text(
     charts_shown = page.locator("img.chart")
     expect(charts_shown).to_have_count(len(charts.CHARTS))
     page.wait_for_function(
-        "Array.from(document.querySelectorAll('img.chart')).every(img => img.complete && img.naturalWidth > 0)"
+        "() => Array.from(document.querySelectorAll('img.chart')).every(img => img.complete && img.naturalWidth > 0)"
     )
+    for name, text in CHART_TEXTS.items():
+        expect(page.get_by_role("img", name=text, exact=True)).to_have_id(f"chart-{name}")
+    page.get_by_text("CSAT per day as a table").click()
+    days = page.get_by_role("table", name="CSAT ratings per day (days with ratings)")
+    expect(days.locator("tbody tr")).to_have_text([f"{DAY}2136", f"{NEXT_DAY}0011"])
+    expect(page.get_by_role("status")).to_have_text(f"Showing {DAY} to {NEXT_DAY}, all channels, all languages.")
 
     page.get_by_label("Channel").select_option("telegram")
     page.get_by_role("button", name="Show").click()
@@ -254,4 +271,22 @@ def test_the_page_shows_figures_charts_and_comments_as_text(
     expect(page.locator("#error")).to_contain_text("unknown channel 'fax'")
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     assert dialogs == []
+    context.close()
+
+
+def test_the_page_passes_axe_with_its_charts_and_tables(stack: Stack, dashboard_data: None, browser: Browser) -> None:
+    # The page's CSP refuses axe's script tag: this context bypasses it (the test above runs under it).
+    context = browser.new_context(bypass_csp=True)
+    assert context.request.post(
+        stack.gateway_url + "/console/login", data={"name": "dash_editor", "password": PASSWORD}
+    ).ok
+    page = context.new_page()
+    page.goto(f"{stack.gateway_url}/dashboard?{RANGE}")
+    expect(page.locator("#csat-share")).to_have_text("57 %", timeout=10_000)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('img.chart')).every(img => img.complete && img.naturalWidth > 0)"
+    )
+    page.get_by_text("CSAT per day as a table").click()
+    expect(page.locator("#csat-days tbody tr")).to_have_count(2)
+    assert violations(page) == []
     context.close()

@@ -54,7 +54,7 @@ def test_a_korean_customer_gets_everything_in_korean(stack: Stack, browser: Brow
     answer = customer.locator(".maru-bot", has_text=shipping.answer[:20])
     expect(answer).to_be_visible(timeout=15_000)
     expect(customer.locator(".maru-bot").first).to_have_text(korean("utter_privacy_notice"))
-    answer.get_by_role("button", name=korean("utter_button_thumbs_down")).click()
+    answer.get_by_role("button", name=korean("utter_widget_not_helpful")).click()
     sorry = customer.locator(".maru-bot").last
     expect(sorry).to_contain_text(korean("utter_thumbs_down"), timeout=10_000)
     for choice in ("utter_button_rephrase", "utter_button_other_answers", "utter_button_talk_to_person"):
@@ -87,10 +87,10 @@ def test_a_korean_customer_gets_everything_in_korean(stack: Stack, browser: Brow
     agent.get_by_role("button", name="Resolve").click()
     rating = customer.locator(".maru-bot", has_text=korean("utter_csat_question_agent", agent="지우"))
     expect(rating).to_be_visible(timeout=10_000)
-    rating.get_by_role("button", name=korean("utter_button_csat_3")).click()
+    rating.get_by_role("button", name=korean("utter_widget_csat_3")).click()
     # After the agent, the assistant asks about itself too.
     bot_rating = customer.locator(".maru-bot", has_text=korean("utter_csat_question_bot"))
-    bot_rating.get_by_role("button", name=korean("utter_button_csat_3")).click(timeout=10_000)
+    bot_rating.get_by_role("button", name=korean("utter_widget_csat_3")).click(timeout=10_000)
     comment = customer.locator(".maru-bot").last
     expect(comment).to_contain_text(korean("utter_csat_comment"), timeout=10_000)
     comment.get_by_role("button", name=korean("utter_button_skip")).click()

@@ -97,7 +97,7 @@ def test_written_text_is_shown_as_text_everywhere(
     expect(customer.locator(".maru-agent .maru-text").last).to_have_text(plain_text(AGENT_TEXT), timeout=10_000)
     agent.get_by_role("button", name="Resolve").click()
     rating = customer.locator(".maru-bot", has_text=TEXTS.get("utter_csat_question_agent").format(agent="Jiho"))
-    rating.get_by_role("button", name="😞").click(timeout=15_000)
+    rating.get_by_role("button", name=TEXTS.get("utter_widget_csat_1")).click(timeout=15_000)
     expect(customer.locator(".maru-bot").last).to_contain_text(TEXTS.get("utter_csat_comment"), timeout=10_000)
     send(customer, COMMENT)
     expect(customer.locator(".maru-bot").last).to_contain_text(TEXTS.get("utter_csat_thanks_negative"), timeout=10_000)

@@ -41,7 +41,7 @@ def test_faq_button_reload_and_script_shown_as_text(stack: Stack, browser: Brows
     open_chat(page, stack)
     send(page, "what do you charge for postage")
     expect(page.locator(".maru-bot .maru-text").last).to_have_text(answer.answer, timeout=15_000)
-    expect(page.locator(".maru-bot").last.get_by_role("button", name="👍")).to_be_visible()
+    expect(page.locator(".maru-bot").last.get_by_role("button", name="Helpful", exact=True)).to_be_visible()
 
     send(page, "delete my data")
     keep = page.get_by_role("button", name="No, keep it")

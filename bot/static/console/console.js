@@ -13,6 +13,29 @@
   }
   function showError(text) { var e = $("error") || $("login-error"); if (e) e.textContent = text || ""; }
 
+  /* Says a change through the page's status region. Emptied first, so the same words are said again. */
+  var announcing = null;
+  function announce(text) {
+    var region = $("announce");
+    region.textContent = "";
+    clearTimeout(announcing);
+    announcing = setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  function shown(node) { return !!node && document.contains(node) && !node.disabled && node.getClientRects().length > 0; }
+
+  /* Redraws part of the page keeping a keyboard user's place: the control with the same data-key gets the
+     focus back; if it is gone (another agent took the chat), the part itself (tabindex -1) gets it. */
+  function redraw(part, draw) {
+    var focused = document.activeElement;
+    var inside = part.contains(focused) && focused !== part;
+    var key = inside ? focused.getAttribute("data-key") : null;
+    draw();
+    if (!inside) return;
+    var again = key ? part.querySelector('[data-key="' + CSS.escape(key) + '"]') : null;
+    (again || part).focus();
+  }
+
   function api(path, options) {
     options = options || {};
     var headers = { "Content-Type": "application/json" };
@@ -67,7 +90,20 @@
 
   /* --- queue -------------------------------------------------------------- */
   function cell(row, text) { var td = make("td", text); row.appendChild(td); return td; }
-  function button(label, onClick) { var b = make("button", label); b.type = "button"; b.addEventListener("click", onClick); return b; }
+  // A repeated button named in its row's context ("Claim chat with Mina"); key: what it stays after a redraw.
+  function button(label, onClick, name, key) {
+    var b = make("button", label); b.type = "button"; b.addEventListener("click", onClick);
+    if (name) b.setAttribute("aria-label", name);
+    if (key) b.setAttribute("data-key", key);
+    return b;
+  }
+  function rowHeader(row, text) { var th = make("th", text); th.scope = "row"; row.appendChild(th); return th; }
+
+  // Who a chat is with, for the names of its row's controls: the customer's name, else the start of its id.
+  function customerOf(handoff) {
+    var name = ((handoff.identity || {}).name) || (((handoff.context || {}).customer || {}).name);
+    return name || handoff.conversation.slice(0, 10);
+  }
 
   function firstAsk(handoff) {
     var said = ((handoff.context || {}).summary || {}).customer_said || [];
@@ -84,52 +120,75 @@
   }
 
   function renderQueue(data) {
+    redraw($("queued"), function () { renderQueued(data.queued); });
+    document.title = data.queued.length ? "(" + data.queued.length + ") " + baseTitle : baseTitle;
+    redraw($("assigned"), function () { renderAssigned(data.assigned); });
+    redraw($("callbacks"), function () { renderCallbacks(data.callbacks, data.mail); });
+    redraw($("failed-mail"), function () { renderFailedMail(data.mail.failed); });
+    var agents = $("agents"); agents.textContent = "";
+    data.agents_online.forEach(function (name) { agents.appendChild(make("li", name)); });
+    return data;
+  }
+
+  function renderQueued(queued) {
     var body = $("queued").querySelector("tbody"); body.textContent = "";
-    data.queued.forEach(function (h) {
+    queued.forEach(function (h) {
       var row = make("tr"); row.setAttribute("data-conversation", h.conversation);
-      var who = cell(row, h.conversation + " (" + h.channel + ") ");
+      var who = rowHeader(row, h.conversation + " (" + h.channel + ") ");
       who.appendChild(identityBadge(h.identity, (h.context || {}).customer));
       who.appendChild(languageBadge(h));
       if (h.priority) who.appendChild(make("span", " priority", "priority"));
       cell(row, reasonLabel(h.reason)); cell(row, minutes(h.waiting_seconds)); cell(row, firstAsk(h));
-      cell(row, "").appendChild(button("Claim", function () { claim(h.conversation); }));
+      cell(row, "").appendChild(button("Claim", function () { claim(h.conversation); },
+        "Claim chat with " + customerOf(h), "claim:" + h.conversation));
       body.appendChild(row);
     });
-    $("queued-count").textContent = data.queued.length;
-    document.title = data.queued.length ? "(" + data.queued.length + ") " + baseTitle : baseTitle;
-    var assigned = $("assigned").querySelector("tbody"); assigned.textContent = "";
-    data.assigned.forEach(function (h) {
+    $("queued-count").textContent = queued.length;
+  }
+
+  function renderAssigned(assigned) {
+    var body = $("assigned").querySelector("tbody"); body.textContent = "";
+    assigned.forEach(function (h) {
       var row = make("tr");
-      cell(row, h.conversation); cell(row, h.agent); cell(row, reasonLabel(h.reason));
+      rowHeader(row, h.conversation); cell(row, h.agent); cell(row, reasonLabel(h.reason));
       var open = make("a", "Open"); open.href = "/console/conversations/" + encodeURIComponent(h.conversation);
+      open.setAttribute("aria-label", "Open chat with " + customerOf(h));
+      open.setAttribute("data-key", "open:" + h.conversation);
       cell(row, "").appendChild(open);
-      assigned.appendChild(row);
+      body.appendChild(row);
     });
-    renderCallbacks(data.callbacks, data.mail);
-    renderFailedMail(data.mail.failed);
-    var agents = $("agents"); agents.textContent = "";
-    data.agents_online.forEach(function (name) { agents.appendChild(make("li", name)); });
+  }
+
+  /* A new chat in the queue, in words: the beep and the title's count are not enough for everyone. */
+  function announceQueued(conversation, data) {
+    var h = data.queued.filter(function (q) { return q.conversation === conversation; })[0];
+    if (!h) return;
+    announce("New chat waiting: " + reasonLabel(h.reason) + ", " + h.channel + (h.priority ? ", priority" : "") +
+      ". " + data.queued.length + " waiting.");
   }
 
   function renderCallbacks(callbacks, mail) {
     var body = $("callbacks").querySelector("tbody"); body.textContent = "";
     callbacks.forEach(function (c) {
       var row = make("tr"); row.setAttribute("data-callback", c.id);
-      cell(row, new Date(c.due * 1000).toLocaleString()); cell(row, c.window_label); cell(row, c.method);
-      cell(row, c.phone || c.email || c.channel); cell(row, c.state + (c.agent ? " · " + c.agent : ""));
+      var contact = c.phone || c.email || c.channel;
+      rowHeader(row, new Date(c.due * 1000).toLocaleString()); cell(row, c.window_label); cell(row, c.method);
+      cell(row, contact); cell(row, c.state + (c.agent ? " · " + c.agent : ""));
       var mails = cell(row, ""); mails.className = "mail-status";
       c.mails.forEach(function (m) { mails.appendChild(make("div", mailStatus(m), "mail-" + m.state)); });
       var actions = cell(row, "");
       if (c.state === "in_progress" && c.agent === me.name && c.email && mail.enabled) {
-        actions.appendChild(button("Reply by email", function () { openEmailReply(c); }));
+        actions.appendChild(button("Reply by email", function () { openEmailReply(c); },
+          "Reply by email to " + contact, "email:" + c.id));
       }
+      // Picked up, the row's Done button takes the place (and the focus) of Pick up.
       if (c.state === "pending") actions.appendChild(button("Pick up", function () {
         api("/console/api/callbacks/" + c.id + "/pick-up", { method: "POST" }).then(loadQueue).catch(function (e) { alert(e.message); });
-      }));
+      }, "Pick up callback to " + contact, "callback:" + c.id));
       if (c.state === "in_progress" && c.agent === me.name) actions.appendChild(button("Done", function () {
         var note = window.prompt("What happened on the callback?") || "";
         api("/console/api/callbacks/" + c.id + "/done", { method: "POST", body: { note: note } }).then(loadQueue);
-      }));
+      }, "Callback to " + contact + " done", "callback:" + c.id));
       body.appendChild(row);
     });
   }
@@ -151,9 +210,10 @@
     var body = $("failed-mail").querySelector("tbody"); body.textContent = "";
     failed.forEach(function (m) {
       var row = make("tr"); row.setAttribute("data-mail", m.id);
-      cell(row, new Date(m.failed_at * 1000).toLocaleString()); cell(row, MAIL_KINDS[m.kind] || m.kind);
+      rowHeader(row, new Date(m.failed_at * 1000).toLocaleString()); cell(row, MAIL_KINDS[m.kind] || m.kind);
       var who = cell(row, m.to + " ");
       var link = make("a", m.conversation); link.href = "/console/conversations/" + encodeURIComponent(m.conversation);
+      link.setAttribute("data-key", "mail:" + m.id);
       who.appendChild(link);
       cell(row, m.subject); cell(row, m.last_error + " (" + m.attempts + (m.attempts === 1 ? " try)" : " tries)"));
       body.appendChild(row);
@@ -168,7 +228,10 @@
     $("email-reply-to").textContent = callback.email + " (" + callback.language.toUpperCase() + ")";
     $("email-reply").hidden = false; $("email-text").focus();
   }
-  function closeEmailReply() { emailing = null; $("email-text").value = ""; $("email-reply").hidden = true; }
+  // The box goes: the focus goes back to the callbacks table.
+  function closeEmailReply() {
+    emailing = null; $("email-text").value = ""; $("email-reply").hidden = true; $("callbacks").focus();
+  }
   function sendEmailReply(finish) {
     var text = $("email-text").value.trim(); if (!emailing || !text) return;
     api("/console/api/callbacks/" + emailing.id + "/email", { method: "POST", body: { text: text, finish: finish } })
@@ -183,23 +246,28 @@
   }
 
   function renderFollowUps(data) {
+    redraw($("followups"), function () { renderFollowUpRows(data.follow_ups); });
+    var kudos = $("kudos"); kudos.textContent = "";
+    data.kudos.forEach(function (k) { kudos.appendChild(make("li", k.comment)); });
+  }
+
+  function renderFollowUpRows(followUps) {
     var body = $("followups").querySelector("tbody"); body.textContent = "";
-    data.follow_ups.forEach(function (f) {
+    followUps.forEach(function (f) {
       var row = make("tr"); row.setAttribute("data-followup", f.id);
-      var who = cell(row, "");
+      var who = rowHeader(row, "");
       var link = make("a", f.conversation); link.href = "/console/conversations/" + encodeURIComponent(f.conversation);
+      link.setAttribute("data-key", "followup-link:" + f.id);
       who.appendChild(link);
       cell(row, f.kind === "nps" ? "NPS " + f.score : ["", "😞", "😐", "😊"][f.score] + " rating");
       cell(row, f.comment); cell(row, f.agent);
       cell(row, "").appendChild(button("Done", function () {
         var note = window.prompt("What did you do?") || "";
         api("/console/api/follow-ups/" + f.id + "/done", { method: "POST", body: { note: note } }).then(loadFollowUps);
-      }));
+      }, "Follow-up on " + f.conversation.slice(0, 10) + " done", "followup:" + f.id));
       body.appendChild(row);
     });
-    $("followups-count").textContent = data.follow_ups.length;
-    var kudos = $("kudos"); kudos.textContent = "";
-    data.kudos.forEach(function (k) { kudos.appendChild(make("li", k.comment)); });
+    $("followups-count").textContent = followUps.length;
   }
 
   function loadFollowUps() { return api("/console/api/follow-ups").then(renderFollowUps); }
@@ -218,8 +286,11 @@
     loadFollowUps();
     socket("", function (event) {
       if (event.type === "followups") loadFollowUps();
-      if (event.type === "queue" && event.event === "queued") beep();
-      if (["queue", "callbacks", "mail", "presence", "resubscribed"].indexOf(event.type) >= 0) loadQueue();
+      var queued = event.type === "queue" && event.event === "queued";
+      if (queued) beep();
+      if (["queue", "callbacks", "mail", "presence", "resubscribed"].indexOf(event.type) >= 0) {
+        loadQueue().then(function (data) { if (queued) announceQueued(event.conversation, data); });
+      }
       if (event.type === "resubscribed") loadFollowUps();
     });
   }
@@ -315,27 +386,53 @@
     })));
   }
 
-  function renderControls() {
+  /* Who has the chat, in words: said through the status region whenever it changes. */
+  function holder(handoff) {
+    if (!handoff) return "The bot has this conversation.";
+    if (handoff.state === "queued") return "Waiting in the queue for an agent.";
+    return handoff.agent === me.name ? "You have this chat." : "With " + handoff.agent + ".";
+  }
+
+  /* Shows the controls this agent has now. A control that had the focus and went (Claim after claiming,
+     the reply form after Resolve or Transfer) hands it on, as does a page just opened (focused null):
+     to the reply box, to Claim, else to the summary that says who has the chat. */
+  function renderControls(focused) {
     var handoff = state.handoff;
     var mine = handoff && handoff.state === "agent" && handoff.agent === me.name;
     $("claim").hidden = !(handoff && handoff.state === "queued");
     $("reply-form").hidden = !mine;
+    if (shown(focused)) return;
+    if (mine) $("reply").focus(); else if (!$("claim").hidden) $("claim").focus(); else $("summary").focus();
+  }
+
+  function insertReply(text) {
+    var reply = $("reply");
+    reply.setRangeText(text, reply.selectionStart, reply.selectionEnd, "end");
+    reply.focus();
   }
 
   function loadAssist() {
     api("/console/api/conversations/" + encodeURIComponent(conversationId) + "/assist").then(function (data) {
-      var ol = $("assist"); ol.textContent = "";
-      (data.suggestions || []).forEach(function (s) {
-        var li = make("li"); li.appendChild(make("strong", s.question + " (" + Math.round(s.confidence * 100) + "%)"));
-        li.appendChild(make("p", s.answer));
-        li.appendChild(button("Insert", function () { $("reply").value = s.answer; $("reply").focus(); }));
-        ol.appendChild(li);
-      });
+      redraw($("assist"), function () { renderAssist(data.suggestions || []); });
     }).catch(function () { /* suggestions are optional */ });
   }
 
-  function loadConversation() {
+  function renderAssist(suggestions) {
+    var ol = $("assist"); ol.textContent = "";
+    suggestions.forEach(function (s, index) {
+      var li = make("li"); li.appendChild(make("strong", s.question + " (" + Math.round(s.confidence * 100) + "%)"));
+      li.appendChild(make("p", s.answer));
+      li.appendChild(button("Insert", function () { insertReply(s.answer); },
+        "Insert suggested answer: " + s.question, "assist:" + index));
+      ol.appendChild(li);
+    });
+  }
+
+  // first: the page just opened (after Claim in the queue, say): the focus goes to what the agent does next.
+  function loadConversation(first) {
+    var focused = first === true ? null : document.activeElement;
     return api("/console/api/conversations/" + encodeURIComponent(conversationId)).then(function (data) {
+      var before = state && holder(state.handoff);
       state = data;
       $("title").textContent = data.conversation;
       renderSummary(data.handoff);
@@ -344,10 +441,14 @@
       data.transcript.forEach(addEntry);
       var notes = $("notes"); notes.textContent = "";
       data.notes.forEach(function (n) { notes.appendChild(make("li", n.agent + ": " + n.text)); });
-      var canned = $("canned");
-      while (canned.options.length > 1) canned.remove(1);
+      var canned = $("canned"), chosen = canned.selectedIndex;
+      canned.textContent = "";
       data.canned.forEach(function (c) { var o = make("option", c.title); o.value = c.text; canned.appendChild(o); });
-      renderControls();
+      canned.selectedIndex = Math.min(Math.max(chosen, 0), canned.options.length - 1);
+      $("canned-row").hidden = !data.canned.length;
+      renderControls(focused);
+      var now = holder(data.handoff);
+      if (before && before !== now) announce(now);
     });
   }
 
@@ -360,25 +461,28 @@
   function conversationPage() {
     conversationId = decodeURIComponent(window.location.pathname.split("/").pop());
     $("claim").addEventListener("click", function () { post("claim").then(loadConversation); });
-    $("canned").addEventListener("change", function () { if (this.value) $("reply").value = this.value; this.selectedIndex = 0; });
+    // Choosing a canned reply (arrow keys move through the list) changes nothing; Insert puts it in the reply.
+    $("insert-canned").addEventListener("click", function () { if ($("canned").value) insertReply($("canned").value); });
     $("reply-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var text = $("reply").value.trim(); if (!text) return;
-      post("reply", { text: text }).then(function (message) { $("reply").value = ""; addEntry(message); });
+      post("reply", { text: text }).then(function (message) {
+        $("reply").value = ""; addEntry(message); $("reply").focus();
+      });
     });
     $("resolve").addEventListener("click", function () { post("resolve").then(loadConversation); });
     $("transfer").addEventListener("click", function () { post("transfer", { agent: $("transfer-to").value }).then(loadConversation); });
     $("note-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var text = $("note").value.trim(); if (!text) return;
-      post("notes", { text: text }).then(function () { $("note").value = ""; });
+      post("notes", { text: text }).then(function () { $("note").value = ""; $("note").focus(); announce("Note added."); });
     });
     api("/console/api/agents").then(function (agents) {
       agents.filter(function (a) { return a.name !== me.name; }).forEach(function (a) {
         var o = make("option", a.display_name); o.value = a.name; $("transfer-to").appendChild(o);
       });
     });
-    loadConversation().then(loadAssist).catch(function (error) { showError(error.message); });
+    loadConversation(true).then(loadAssist).catch(function (error) { showError(error.message); });
     socket("?conversation=" + encodeURIComponent(conversationId), function (event) {
       if (event.type === "message") { addEntry(event); if (event.role === "customer") loadAssist(); }
       else if (event.type === "note") $("notes").appendChild(make("li", event.agent + ": " + event.text));

@@ -81,6 +81,10 @@
   }
 
   function showTables(data) {
+    var rated = data.csat_daily.filter(function (d) { return d.counts["1"] + d.counts["2"] + d.counts["3"] > 0; });
+    fillTable("csat-days", rated, function (d) {
+      return [d.day, d.counts["1"], d.counts["2"], d.counts["3"], d.counts["1"] + d.counts["2"] + d.counts["3"]];
+    });
     fillTable("faqs", data.faqs, function (f) {
       return [f.question ? f.question + " (" + f.faq_id + ")" : f.faq_id, f.up, f.down, percent(f.ratio), f.volume];
     });
@@ -105,9 +109,10 @@
     });
   }
 
-  function showCharts(query) {
+  function showCharts(query, texts) {
     loads += 1;
     CHARTS.forEach(function (name) {
+      $("chart-" + name).alt = texts[name];
       // The counter only makes the browser fetch again when the filters did not change.
       $("chart-" + name).src = "/dashboard/charts/" + name + ".svg?" + query + "&n=" + loads;
     });
@@ -124,7 +129,11 @@
       showFigures(data);
       showTables(data);
       showComments(data.comments);
-      showCharts(query);
+      showCharts(query, data.chart_texts);
+      // Said by screen readers: the figures changed under the filters.
+      var f = data.filters;
+      $("status").textContent = "Showing " + f.from + " to " + f.to + ", " +
+        (f.channel === "all" ? "all channels" : f.channel) + ", " + (f.language === "all" ? "all languages" : f.language) + ".";
     }).catch(function (error) { $("error").textContent = error.message; });
   }
 
