@@ -16,9 +16,13 @@ from bot.identity.web_session import SUBPROTOCOL, TOKEN_SUBPROTOCOL
 class WebCustomer:
     """Holds a session token and a socket; collects what the gateway pushes."""
 
-    def __init__(self, gateway_url: str, session_token: str | None = None) -> None:
+    def __init__(
+        self, gateway_url: str, session_token: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         self._url = gateway_url
         self.session_token = session_token
+        # Sent with the session request and the socket's handshake (a proxy's X-Forwarded-For, say).
+        self._headers = headers or {}
         self.session: dict[str, Any] = {}
         self._socket: Any = None
 
@@ -31,14 +35,14 @@ class WebCustomer:
         body: dict[str, str] = {"customer_token": customer_token} if customer_token else {}
         if self.session_token:
             body["session_token"] = self.session_token
-        async with httpx.AsyncClient(base_url=self._url) as http:
+        async with httpx.AsyncClient(base_url=self._url, headers=self._headers) as http:
             response = await http.post("/web/session", json=body)
             response.raise_for_status()
             self.session = response.json()
             self.session_token = self.session["session_token"]
         ws_url = self._url.replace("http", "ws", 1) + "/web/socket"
         protocols = [Subprotocol(SUBPROTOCOL), Subprotocol(TOKEN_SUBPROTOCOL + str(self.session_token))]
-        self._socket = await connect(ws_url, subprotocols=protocols)
+        self._socket = await connect(ws_url, subprotocols=protocols, extra_headers=self._headers)
         history = await self.next_event()
         assert history["type"] == "history"
         messages: list[dict[str, Any]] = history["messages"]

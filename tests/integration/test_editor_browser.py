@@ -246,7 +246,10 @@ def chat_until_the_job_ends(customer: Page, training: redis.Redis) -> list[str]:
             return states
         answered = customer.locator(".maru-bot").count()
         send(customer, CHATTER[len(states) % len(CHATTER)])
-        customer.wait_for_function(f"document.querySelectorAll('.maru-bot').length > {answered}", timeout=120_000)
+        # A function, not an expression: the page's CSP forbids eval, which Playwright polls an expression with.
+        customer.wait_for_function(
+            "answered => document.querySelectorAll('.maru-bot').length > answered", arg=answered, timeout=120_000
+        )
         customer.wait_for_timeout(TYPING_PAUSE_MS)
 
 

@@ -23,7 +23,9 @@ from tests.integration.test_editor_browser import PASSWORD, editing_shipping_cos
 pytestmark = pytest.mark.integration
 TEXTS = Texts.load(ROOT / "domain.yml")
 
-EDITOR_ANSWER = "Delivery costs 3,000 won. <img src=x onerror=alert(5)> See [details](javascript:alert(6))."
+EDITOR_ANSWER = "Delivery costs 3,000 won. <img src=x onerror=alert(5)> <script>alert(6)</script>"
+# The knowledge checks refuse any link but https: this answer is never saved.
+EDITOR_LINK = "Delivery costs 3,000 won. See [details](javascript:alert(7))."
 CUSTOMER_TEXT = (
     '<img src=x onerror=alert(1)> [win](javascript:alert(2)) \x1b[31mred\u202e =HYPERLINK("http://evil.example")'
 )
@@ -64,6 +66,10 @@ def test_written_text_is_shown_as_text_everywhere(
 ) -> None:
     dialogs: list[str] = []
     editor = editing_shipping_cost(browser, stack, "hyejin")
+    editor.locator("#answer").fill(EDITOR_LINK)
+    editor.get_by_role("button", name="Save answer").click()
+    expect(editor.locator("#status")).to_contain_text("The change was refused; nothing was saved.", timeout=10_000)
+    expect(editor.locator("#reasons")).to_contain_text("'javascript:alert(7)' is not an https:// address")
     editor.locator("#answer").fill(EDITOR_ANSWER)
     editor.get_by_role("button", name="Save answer").click()
     expect(editor.locator("#status")).to_have_text("Saved. The new answer is live.", timeout=10_000)
@@ -73,8 +79,7 @@ def test_written_text_is_shown_as_text_everywhere(
     customer.get_by_role("button", name="Chat with us").click()
     send(customer, "what do you charge for postage")
     answer = customer.locator(".maru-bot .maru-text").last
-    expect(answer).to_have_text("Delivery costs 3,000 won. <img src=x onerror=alert(5)> See details.", timeout=15_000)
-    assert answer.locator("a").count() == 0  # a javascript: link is shown as its words only
+    expect(answer).to_have_text(EDITOR_ANSWER, timeout=15_000)
 
     send(customer, CUSTOMER_TEXT)
     expect(customer.locator(".maru-bot")).to_have_count(2, timeout=15_000)
