@@ -31,7 +31,7 @@ from bot.identity.sessions import WebVisit, open_visit, origin_key
 from bot.identity.web_session import SUBPROTOCOL, WebSessionTokens, token_of_subprotocols
 from bot.request_body import json_object, parsed_json
 from bot.security.client_ip import request_client
-from bot.security.origins import origin_of
+from bot.security.origins import served_origin
 from bot.store.limits import RateLimiter, UpdateLog
 from bot.store.outbox import Outbox
 from bot.store.transcripts import Entry
@@ -152,18 +152,10 @@ def web_blueprint() -> Blueprint:
 def _site_allowed(request: Request) -> bool:
     """Whether the page behind the request (its ``Origin``) is the gateway's own or a configured site."""
     ctx = request.app.ctx
-    own = {f"{request.scheme}://{request.host}"}
+    own = [served_origin(request.scheme, request.host)]
     if ctx.settings.public_url:
-        own.add(ctx.settings.public_url)
-    return bool(ctx.widget_origins.permits(request.headers.get("origin"), tuple(_origins(own))))
-
-
-def _origins(urls: set[str]) -> list[str]:
-    found = []
-    for url in urls:
-        with contextlib.suppress(ValueError):
-            found.append(origin_of(url))
-    return found
+        own.append(served_origin(*ctx.settings.public_url.split("://", 1)))
+    return bool(ctx.widget_origins.permits(request.headers.get("origin"), tuple(o for o in own if o)))
 
 
 def _set_cookie(request: Request, response: HTTPResponse, token: str) -> None:

@@ -31,6 +31,18 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}{port}"
 
 
+def served_origin(scheme: str, host: str) -> str | None:
+    """The origin of the gateway's own pages for a request it received, or None if it can't be told.
+
+    A socket's handshake arrives as ``ws``/``wss``, but the page that opened it has the http(s) origin.
+    """
+    web_scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    try:
+        return origin_of(f"{web_scheme}://{host}")
+    except ValueError:
+        return None
+
+
 def parse_origins(raw: str) -> tuple[str, ...]:
     """The comma-separated origins of a setting, normalised; raises ValueError naming a bad one."""
     return tuple(origin_of(item) for item in raw.split(",") if item.strip())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.security.origins import CORS_MAX_AGE_SECONDS, WidgetOrigins, origin_of, parse_origins
+from bot.security.origins import CORS_MAX_AGE_SECONDS, WidgetOrigins, origin_of, parse_origins, served_origin
 
 OWN = ("http://127.0.0.1:8000",)
 SITES = WidgetOrigins(frozenset({"https://shop.example", "http://localhost:3000"}))
@@ -69,3 +69,17 @@ def test_a_configured_site_gets_cors_for_exactly_its_origin() -> None:
 @pytest.mark.parametrize("origin", [None, "https://evil.example", "http://127.0.0.1:8000"])
 def test_others_get_no_cors_allowance(origin: str | None) -> None:
     assert SITES.cors_headers(origin) == {"Vary": "Origin"}
+
+
+@pytest.mark.parametrize(
+    ("scheme", "host", "origin"),
+    [
+        ("http", "127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("ws", "127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("wss", "support.maru.example", "https://support.maru.example"),
+        ("https", "support.maru.example:443", "https://support.maru.example"),
+        ("http", "", None),
+    ],
+)
+def test_a_socket_handshake_has_the_origin_of_its_page(scheme: str, host: str, origin: str | None) -> None:
+    assert served_origin(scheme, host) == origin

@@ -113,7 +113,8 @@ async def test_the_bot_killed(stack: Stack, process: str, request_for_a_person: 
         place = queue_position(stack, conversation)
         assert place is not None
     finally:
-        restart(stack, process)
+        # In a thread: the socket must keep answering the gateway's pings while Rasa loads (30 s or more).
+        await asyncio.to_thread(restart, stack, process)
     assert (tracker(stack, conversation)["slots"]["order_number"], queue_position(stack, conversation)) == (
         "10421",
         place,
