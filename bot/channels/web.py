@@ -31,6 +31,7 @@ from bot.identity.sessions import WebVisit, open_visit, origin_key
 from bot.identity.web_session import SUBPROTOCOL, WebSessionTokens, token_of_subprotocols
 from bot.request_body import json_object, parsed_json
 from bot.security.client_ip import request_client
+from bot.security.cookies import set_private_cookie
 from bot.security.origins import served_origin
 from bot.store.limits import RateLimiter, UpdateLog
 from bot.store.outbox import Outbox
@@ -160,13 +161,7 @@ def _site_allowed(request: Request) -> bool:
 
 def _set_cookie(request: Request, response: HTTPResponse, token: str) -> None:
     """The token as a first-party cookie too, for the gateway's own pages (never needed by a store's site)."""
-    response.cookies[COOKIE] = token
-    cookie = response.cookies[COOKIE]
-    cookie["httponly"] = True
-    cookie["samesite"] = "Lax"
-    cookie["max-age"] = COOKIE_MAX_AGE
-    cookie["path"] = "/"
-    cookie["secure"] = request.scheme == "https"
+    set_private_cookie(request, response, COOKIE, token, COOKIE_MAX_AGE, "Lax")
 
 
 async def _may_open_session(request: Request) -> bool:

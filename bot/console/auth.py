@@ -17,6 +17,7 @@ from sanic import Request
 from sanic.response import HTTPResponse, html
 from sanic.response import json as json_response
 
+from bot.security.cookies import set_private_cookie
 from bot.store.sessions import LIFETIME_SECONDS, Session
 from bot.store.users import User
 
@@ -34,13 +35,7 @@ def _serializer(request: Request) -> URLSafeSerializer:
 
 def session_cookie(request: Request, response: HTTPResponse, session: Session) -> None:
     """Sets the signed, HttpOnly, same-site session cookie."""
-    response.cookies[COOKIE] = _serializer(request).dumps(session.id)
-    cookie = response.cookies[COOKIE]
-    cookie["httponly"] = True
-    cookie["samesite"] = "Strict"
-    cookie["max-age"] = LIFETIME_SECONDS
-    cookie["path"] = "/"
-    cookie["secure"] = request.scheme == "https"
+    set_private_cookie(request, response, COOKIE, _serializer(request).dumps(session.id), LIFETIME_SECONDS, "Strict")
 
 
 async def current_session(request: Request) -> Session | None:

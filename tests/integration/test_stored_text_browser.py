@@ -20,6 +20,7 @@ from tests.integration.stack import ROOT, Stack
 from tests.integration.test_console_browser import PASSWORD as AGENT_PASSWORD
 from tests.integration.test_console_browser import log_in, log_out
 from tests.integration.test_editor_browser import editing_shipping_cost, signed_in
+from tests.integration.test_widget_browser import send
 
 pytestmark = pytest.mark.integration
 TEXTS = Texts.load(ROOT / "domain.yml")
@@ -55,11 +56,6 @@ def watched(browser: Browser, dialogs: list[str], context: BrowserContext | None
 def violations(page: Page) -> list[str]:
     found: list[str] = page.evaluate("() => window.__violations")
     return found
-
-
-def send(page: Page, text: str) -> None:
-    page.get_by_role("textbox", name="Type your message").fill(text)
-    page.get_by_role("textbox", name="Type your message").press("Enter")
 
 
 def test_written_text_is_shown_as_text_everywhere(

@@ -19,6 +19,7 @@ from bot.texts import Texts
 from knowledge import KnowledgeBase
 from tests.integration.stack import ROOT, Stack, free_port
 from tests.integration.test_console_browser import PASSWORD, log_in, log_out
+from tests.integration.test_widget_browser import send
 
 pytestmark = pytest.mark.integration
 TEXTS = Texts.load(ROOT / "domain.yml")
@@ -77,12 +78,6 @@ def open_chat(page: Page, shop: ShopSite) -> None:
     page.goto(shop.url + "/")
     page.get_by_role("button", name="Chat with us").click()
     expect(page.get_by_role("dialog", name="Maru support")).to_be_visible()
-
-
-def send(page: Page, text: str) -> None:
-    field = page.get_by_role("textbox", name="Type your message")
-    field.fill(text)
-    field.press("Enter")
 
 
 def test_the_widget_serves_a_customer_on_the_stores_own_site(
