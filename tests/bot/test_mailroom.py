@@ -12,6 +12,7 @@ from bot.handoff import REASONS
 from bot.mail.mailroom import Mailroom
 from bot.store.callbacks import Callback
 from bot.store.mail_queue import Mail, MailQueue
+from support.language import languages
 from tests.bot.conftest import MONDAY_10AM, TEXTS, Clock
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -76,7 +77,7 @@ async def test_a_korean_confirmation_is_in_korean_and_a_missing_reason_reads_as_
 
 @pytest.mark.parametrize("reason", REASONS)
 async def test_every_handoff_reason_has_its_sentence(mailroom: Mailroom, reason: str) -> None:
-    for language in ("en", "ko"):
+    for language in languages().codes:
         callback = replace(CALLBACK, reason=reason, language=language)
         mail = await mailroom.callback_booked(callback)
         assert TEXTS.get(f"utter_mail_reason_{reason}", language) in mail.body
