@@ -288,7 +288,8 @@ async def _apply(request: Request, operation: Any) -> HTTPResponse:
     editor = request.ctx.session.user
     change: Change = await asyncio.to_thread(operation, _editor(request), editor)
     training = await request.app.ctx.trainer.request(editor) if change.needs_training else None
-    return json_response({**asdict(change), "training": training})
+    number = numbers_of(_editor(request).log.entries()).get(change.id)
+    return json_response({**asdict(change), "number": number, "training": training})
 
 
 def _editor(request: Request) -> KnowledgeEditor:

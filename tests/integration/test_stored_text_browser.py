@@ -66,7 +66,7 @@ def test_written_text_is_shown_as_text_everywhere(
     editor = editing_shipping_cost(browser, stack, "hyejin")
     editor.locator("#answer").fill(EDITOR_ANSWER)
     editor.get_by_role("button", name="Save answer").click()
-    expect(editor.locator("#status")).to_have_text("Saved. The new answer is live.", timeout=10_000)
+    expect(editor.locator("#answer-feedback .note p")).to_have_text("Saved. The new answer is live.", timeout=10_000)
 
     customer = watched(browser, dialogs)
     customer.goto(stack.gateway_url + "/")
