@@ -1,7 +1,8 @@
 """Edit the knowledge base from a terminal: ``python -m knowledge.cli COMMAND ...``.
 
-The same operations, validation, lock and change log as the editor pages. Exit codes: 0 done,
-1 refused or invalid (the reasons are printed), 2 wrong usage.
+The same operations, validation, lock and change log as the editor pages. ``show`` prints the
+FAQ's version; an edit given ``--expect-version`` is refused if the FAQ changed since (in the
+editor or in git). Exit codes: 0 done, 1 refused or invalid (the reasons are printed), 2 wrong usage.
 """
 
 from __future__ import annotations
