@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -342,3 +343,59 @@ def test_the_editor_page_has_no_axe_violations(stack: Stack, browser: Browser, r
     expect(page.locator("#changes li.change").first).to_be_visible()
     assert violations(page) == []
     page.context.close()
+
+
+@pytest.fixture
+def notices_left_as_found(stack: Stack) -> Iterator[None]:
+    """Notices a test publishes are gone afterwards (customers of later tests would be shown them)."""
+    client = redis.Redis.from_url(stack.redis_url)
+    before = set(client.hkeys("notices"))
+    yield
+    for notice_id in set(client.hkeys("notices")) - before:
+        client.hdel("notices", notice_id)
+    client.connection_pool.disconnect()
+
+
+@pytest.mark.usefixtures("notices_left_as_found")
+def test_a_notice_changed_meanwhile_is_not_overwritten_or_withdrawn_unknowingly(stack: Stack, browser: Browser) -> None:
+    first_name = editor_name("kang")
+    first, second = editor_page(browser, stack, first_name), editor_page(browser, stack, editor_name("lim"))
+    now = datetime.now()
+    first.get_by_label("Notice to customers").fill("Jeju deliveries are late.")
+    first.get_by_label("shipping", exact=True).check()
+    first.get_by_label("Starts").fill((now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    first.get_by_label("Ends").fill((now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
+    first.get_by_role("button", name="Publish notice").click()
+    expect(first.locator("#notice-feedback .note p")).to_have_text("Notice published.")
+    second.reload()
+    expect(second.locator("#notices li p")).to_have_text("Jeju deliveries are late.")
+
+    first.get_by_role("button", name="Edit notice: Jeju deliveries are late.").click()
+    expect(first.get_by_label("Notice to customers")).to_be_focused()
+    first.get_by_label("Notice to customers").fill("Jeju deliveries are 2 days late.")
+    first.get_by_role("button", name="Save notice").click()
+    expect(first.locator("#notice-feedback .note p")).to_have_text("Notice saved.")
+
+    second.get_by_role("button", name="Edit notice: Jeju deliveries are late.").click()
+    second.get_by_label("Notice to customers").fill("Jeju deliveries are 3 days late.")
+    second.get_by_role("button", name="Save notice").click()
+    conflict = second.locator("#notice-feedback [role=alert]")
+    expect(conflict).to_be_focused()
+    expect(conflict.locator("p").first).to_have_text(
+        f"{first_name} changed this notice since you read it; nothing was changed."
+    )
+    expect(conflict.locator(".sides section").first).to_contain_text("Jeju deliveries are 2 days late.")
+    expect(conflict.locator(".sides section").last).to_contain_text("Jeju deliveries are 3 days late.")
+    conflict.get_by_role("button", name="Save mine over it").click()
+    expect(second.locator("#notice-feedback .note p")).to_have_text("Notice saved.")
+    expect(second.locator("#notices li p")).to_have_text("Jeju deliveries are 3 days late.")
+
+    first.get_by_role("button", name="Withdraw notice: Jeju deliveries are 2 days late.").click()
+    withdrawal = first.locator("#notices li .feedback [role=alert]")
+    expect(withdrawal.locator(".sides section").first).to_contain_text("Jeju deliveries are 3 days late.")
+    expect(first.locator("#notices li")).to_have_count(1)
+    withdrawal.get_by_role("button", name="Withdraw it anyway").click()
+    expect(first.locator("#notice-feedback .note p")).to_have_text("Notice withdrawn.")
+    expect(first.locator("#notices li")).to_have_count(0)
+    first.context.close()
+    second.context.close()
