@@ -246,7 +246,8 @@ def chat_until_the_job_ends(customer: Page, training: redis.Redis) -> list[str]:
             return states
         answered = customer.locator(".maru-bot").count()
         send(customer, CHATTER[len(states) % len(CHATTER)])
-        customer.wait_for_function(f"document.querySelectorAll('.maru-bot').length > {answered}", timeout=120_000)
+        # A locator, not wait_for_function: the page's CSP allows no eval.
+        expect(customer.locator(".maru-bot").nth(answered)).to_be_attached(timeout=120_000)
         customer.wait_for_timeout(TYPING_PAUSE_MS)
 
 
