@@ -17,7 +17,7 @@ from typing import Any
 
 from knowledge.base import Faq, KnowledgeBase, KnowledgeError
 from knowledge.changelog import Change, ChangeLog, Entry
-from knowledge.history import changes_since, kind
+from knowledge.history import changes_since, kind, numbers_of
 from knowledge.validation import (
     DEFAULT_RULES,
     Report,
@@ -47,12 +47,14 @@ class EditConflict(EditRefused):
     """The FAQ changed since the editor read it (its version differs); nothing was saved.
 
     ``faq`` is the FAQ as it is now (``None`` if it was retired), ``since`` the logged changes made to
-    it since the editor's version (empty when it was changed in the files, outside the editor).
+    it since the editor's version (empty when it was changed in the files, outside the editor);
+    ``numbers`` names the log's changes by number in the message ("rollback of #3").
     """
 
-    def __init__(self, language: str, faq_id: str, version: str, faq: Faq | None, since: list[Entry]) -> None:
+    def __init__(
+        self, language: str, faq_id: str, version: str, faq: Faq | None, since: list[Entry], numbers: dict[str, int]
+    ) -> None:
         now = faq.version if faq else "retired"
-        numbers = {entry.change.id: entry.number for entry in since}
         done = "; ".join(f"#{e.number} {kind(e.change, numbers)} by {e.change.editor}" for e in since)
         super().__init__(
             [f"{faq_id} ({language}) was changed since version {version} was read (now {now}): "
@@ -327,7 +329,8 @@ class KnowledgeEditor:
             return
         faq = files.faq(language, faq_id) if current else None
         entries = self.log.entries()
-        raise EditConflict(language, faq_id, version, faq, changes_since(entries, language, faq_id, version))
+        since = changes_since(entries, language, faq_id, version)
+        raise EditConflict(language, faq_id, version, faq, since, numbers_of(entries))
 
     def _validate(self, files: _Files, draft: _Draft) -> KnowledgeBase:
         try:

@@ -513,3 +513,12 @@ def test_the_log_is_numbered_filtered_and_paged(editor: KnowledgeEditor) -> None
     assert numbers(limit=2, before=4) == ([3, 2], True)
     assert numbers(limit=2, before=2) == ([1], False)
     assert log.editors() == ["joon", "mina"]
+
+
+def test_a_conflict_names_a_rollback_by_the_number_of_the_change_it_undid(editor: KnowledgeEditor) -> None:
+    first = editor.edit_answer("mina", "en", "shipping_cost", "First.")
+    read = editor.get("en", "shipping_cost")
+    assert read is not None
+    editor.rollback("joon", first.id)
+    with pytest.raises(EditConflict, match=r": #2 rollback of #1 \(edit answer\) by joon$"):
+        editor.edit_answer("mina", "en", "shipping_cost", "Second.", version=read.version)
