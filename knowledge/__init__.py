@@ -1,20 +1,23 @@
 """The store's FAQ knowledge base: loading, lookup, validation and safe editing of the YAML files."""
 
 from knowledge.base import Faq, KnowledgeBase, KnowledgeError, KnowledgeRepository
-from knowledge.changelog import Change, ChangeLog
-from knowledge.editing import EditRefused, KnowledgeEditor, lock_path
+from knowledge.changelog import Change, ChangeLog, Entry
+from knowledge.editing import EditConflict, EditRefused, KnowledgeEditor, NeedsConfirmation, lock_path
 from knowledge.validation import Report, Rules, check_directory, check_knowledge, validate_training_data
 from knowledge.yaml_io import TopicFile, dump_topic_file, read_directory, read_topic_file, write_files
 
 __all__ = [
     "Change",
     "ChangeLog",
+    "EditConflict",
     "EditRefused",
+    "Entry",
     "Faq",
     "KnowledgeBase",
     "KnowledgeEditor",
     "KnowledgeError",
     "KnowledgeRepository",
+    "NeedsConfirmation",
     "Report",
     "Rules",
     "TopicFile",

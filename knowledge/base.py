@@ -6,6 +6,8 @@ only the phrasings feed the NLU model.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +35,15 @@ class Faq:
     answer: str
     phrasings: tuple[str, ...]
     held_out: tuple[str, ...] = ()
+
+    @property
+    def version(self) -> str:
+        """A digest of everything stored for the FAQ: any change, in the editor or in git, gives another.
+
+        Made from the values, not the file's bytes, so re-wrapping a folded answer changes nothing.
+        """
+        values = [self.id, self.topic, self.language, self.question, self.answer, self.phrasings, self.held_out]
+        return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 class KnowledgeBase:

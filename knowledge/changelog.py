@@ -19,7 +19,8 @@ class Change:
     ``None`` for none (``add_phrasing``'s old, ``remove_phrasing``'s new); ``add_faq`` ``None`` and
     the FAQ as a mapping with its topic; ``retire_faq`` the FAQ (with its topic and its ``position``
     in its file) and ``None``. A rollback is logged with the inverse operation and
-    ``reverts`` set to the id of the change it undoes.
+    ``reverts`` set to the id of the change it undoes. ``versions`` maps each FAQ the change touched
+    (both, for a move) to its version before and after the change (``None`` where it did not exist).
     """
 
     id: str
@@ -33,6 +34,14 @@ class Change:
     needs_training: bool
     reverts: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    versions: dict[str, list[str | None]] = field(default_factory=dict)
+
+    @property
+    def faq_ids(self) -> tuple[str, ...]:
+        """The FAQs the change touched: the one it names, and for a move the FAQ the phrasing went to."""
+        if self.operation == "move_phrasing":
+            return (self.old["faq_id"], self.new["faq_id"])
+        return (self.faq_id,)
 
     @staticmethod
     def new_id() -> str:
@@ -48,7 +57,16 @@ class Change:
         """Reads a change written by ``to_json``."""
         record = json.loads(line)
         record["warnings"] = tuple(record.get("warnings") or ())
+        record["versions"] = record.get("versions") or {}
         return cls(**record)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A change with its number in the log: 1 for the first change ever saved, and so on."""
+
+    number: int
+    change: Change
 
 
 class ChangeLog:
@@ -72,6 +90,34 @@ class ChangeLog:
     def get(self, change_id: str) -> Change | None:
         """The change with this id, if it is in the log."""
         return next((change for change in self._all() if change.id == change_id), None)
+
+    def entries(self) -> list[Entry]:
+        """Every change with its number, oldest first."""
+        return [Entry(number, change) for number, change in enumerate(self._all(), start=1)]
+
+    def page(
+        self, faq_id: str | None = None, editor: str | None = None, before: int | None = None, limit: int = 20
+    ) -> tuple[list[Entry], bool]:
+        """One page of the log, newest first, and whether older matching entries follow.
+
+        Args:
+            faq_id: only changes that touched this FAQ (in any language; a move touches two).
+            editor: only changes by this editor.
+            before: only entries numbered below this one (the last number of the previous page).
+            limit: at most this many entries.
+        """
+        found = [
+            entry
+            for entry in reversed(self.entries())
+            if (faq_id is None or faq_id in entry.change.faq_ids)
+            and (editor is None or entry.change.editor == editor)
+            and (before is None or entry.number < before)
+        ]
+        return found[: max(limit, 0)], len(found) > limit
+
+    def editors(self) -> list[str]:
+        """Everyone who saved a change, sorted."""
+        return sorted({change.editor for change in self._all()})
 
     def _all(self) -> list[Change]:
         if not self.path.exists():

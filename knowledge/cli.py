@@ -1,7 +1,8 @@
 """Edit the knowledge base from a terminal: ``python -m knowledge.cli COMMAND ...``.
 
-The same operations, validation, lock and change log as the editor pages. Exit codes: 0 done,
-1 refused or invalid (the reasons are printed), 2 wrong usage.
+The same operations, validation, lock and change log as the editor pages. ``show`` prints the
+FAQ's version; an edit given ``--expect-version`` is refused if the FAQ changed since (in the
+editor or in git). Exit codes: 0 done, 1 refused or invalid (the reasons are printed), 2 wrong usage.
 """
 
 from __future__ import annotations
@@ -58,12 +59,13 @@ def _show(editor: KnowledgeEditor, args: argparse.Namespace) -> int:
     for name, phrasings in (("phrasings", faq.phrasings), ("held_out", faq.held_out)):
         print(f"{name} ({len(phrasings)}):")
         print("\n".join(f"  - {phrasing}" for phrasing in phrasings))
+    print(f"version: {faq.version}")
     return 0
 
 
 def _edit_answer(editor: KnowledgeEditor, args: argparse.Namespace) -> int:
     answer = _read_text(args.file)
-    return _done(editor.edit_answer(args.editor, args.language, args.id, answer))
+    return _done(editor.edit_answer(args.editor, args.language, args.id, answer, args.expect_version))
 
 
 def _add_faq(editor: KnowledgeEditor, args: argparse.Namespace) -> int:
@@ -76,19 +78,20 @@ def _add_faq(editor: KnowledgeEditor, args: argparse.Namespace) -> int:
 
 
 def _add_phrasing(editor: KnowledgeEditor, args: argparse.Namespace) -> int:
-    return _done(editor.add_phrasing(args.editor, args.language, args.id, args.text))
+    return _done(editor.add_phrasing(args.editor, args.language, args.id, args.text, args.expect_version))
 
 
 def _remove_phrasing(editor: KnowledgeEditor, args: argparse.Namespace) -> int:
-    return _done(editor.remove_phrasing(args.editor, args.language, args.id, args.text))
+    return _done(editor.remove_phrasing(args.editor, args.language, args.id, args.text, args.expect_version))
 
 
 def _move_phrasing(editor: KnowledgeEditor, args: argparse.Namespace) -> int:
-    return _done(editor.move_phrasing(args.editor, args.language, args.text, args.from_id, args.to_id))
+    change = editor.move_phrasing(args.editor, args.language, args.text, args.from_id, args.to_id, args.expect_version)
+    return _done(change)
 
 
 def _retire(editor: KnowledgeEditor, args: argparse.Namespace) -> int:
-    return _done(editor.retire_faq(args.editor, args.language, args.id))
+    return _done(editor.retire_faq(args.editor, args.language, args.id, args.expect_version))
 
 
 def _rollback(editor: KnowledgeEditor, args: argparse.Namespace) -> int:
@@ -96,7 +99,8 @@ def _rollback(editor: KnowledgeEditor, args: argparse.Namespace) -> int:
 
 
 def _changes(editor: KnowledgeEditor, args: argparse.Namespace) -> int:
-    for change in editor.changes(args.limit):
+    entries, _ = editor.log.page(faq_id=args.faq, editor=args.by, limit=args.limit)
+    for change in (entry.change for entry in entries):
         when = datetime.fromtimestamp(change.ts).strftime("%Y-%m-%d %H:%M:%S")
         reverts = f" (rollback of {change.reverts})" if change.reverts else ""
         faq = f"{change.language}/{change.faq_id}"
@@ -157,8 +161,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m knowledge.cli", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    def add(name: str, command: Command, description: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, parents=[common], help=description, description=description)
+    def add(
+        name: str, command: Command, description: str, also: argparse.ArgumentParser | None = None
+    ) -> argparse.ArgumentParser:
+        parents = [common, also] if also else [common]
+        sub = commands.add_parser(name, parents=parents, help=description, description=description)
         sub.set_defaults(command=command)
         return sub
 
@@ -166,7 +173,17 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("query", nargs="*", help="words to look for (none: every FAQ)")
     search.add_argument("--topic")
     add("show", _show, "print one FAQ").add_argument("id")
-    edit = add("edit-answer", _edit_answer, "replace an answer (live at once, no retraining)")
+    expect_version = argparse.ArgumentParser(add_help=False)
+    expect_version.add_argument(
+        "--expect-version",
+        metavar="VERSION",
+        help="the FAQ's version as `show` printed it: refuse the change if the FAQ has changed since",
+    )
+
+    def edit_command(name: str, command: Command, description: str) -> argparse.ArgumentParser:
+        return add(name, command, description, also=expect_version)
+
+    edit = edit_command("edit-answer", _edit_answer, "replace an answer (live at once, no retraining)")
     edit.add_argument("id")
     edit.add_argument("--file", help="file with the new answer (default: standard input)")
     new = add("add-faq", _add_faq, "add an FAQ at the end of its topic's file")
@@ -181,15 +198,18 @@ def _parser() -> argparse.ArgumentParser:
         ("add-phrasing", _add_phrasing, "add a training phrasing to"),
         ("remove-phrasing", _remove_phrasing, "remove a training phrasing from"),
     ):
-        sub = add(name, command, f"{verb} an FAQ")
+        sub = edit_command(name, command, f"{verb} an FAQ")
         sub.add_argument("id")
         sub.add_argument("text")
-    move = add("move-phrasing", _move_phrasing, "move a training phrasing to another FAQ")
+    move = edit_command("move-phrasing", _move_phrasing, "move a training phrasing to another FAQ")
     move.add_argument("text")
     move.add_argument("--from", dest="from_id", required=True, metavar="ID")
     move.add_argument("--to", dest="to_id", required=True, metavar="ID")
-    add("retire", _retire, "remove an FAQ (the change log keeps it)").add_argument("id")
-    add("changes", _changes, "list the latest changes").add_argument("--limit", type=int, default=20)
+    edit_command("retire", _retire, "remove an FAQ (the change log keeps it)").add_argument("id")
+    changes = add("changes", _changes, "list the latest changes")
+    changes.add_argument("--limit", type=int, default=20)
+    changes.add_argument("--faq", metavar="ID", help="only changes to this FAQ")
+    changes.add_argument("--by", metavar="EDITOR", help="only changes by this editor")
     add("rollback", _rollback, "undo a change by applying its inverse").add_argument("change_id")
     check = add("check", _check, "validate every knowledge file; exit 1 on errors")
     check.add_argument("--rasa", action="store_true", help="also run the strict rasa data validate (~20 s)")

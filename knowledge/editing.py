@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.base import Faq, KnowledgeBase, KnowledgeError
-from knowledge.changelog import Change, ChangeLog
+from knowledge.changelog import Change, ChangeLog, Entry
+from knowledge.history import changes_since, kind, numbers_of
 from knowledge.validation import (
     DEFAULT_RULES,
     Report,
@@ -42,6 +43,30 @@ class EditRefused(ValueError):
         self.errors = errors
 
 
+class EditConflict(EditRefused):
+    """The FAQ changed since the editor read it (its version differs); nothing was saved.
+
+    ``faq`` is the FAQ as it is now (``None`` if it was retired), ``since`` the logged changes made to
+    it since the editor's version (empty when it was changed in the files, outside the editor);
+    ``numbers`` names the log's changes by number in the message ("rollback of #3").
+    """
+
+    def __init__(
+        self, language: str, faq_id: str, version: str, faq: Faq | None, since: list[Entry], numbers: dict[str, int]
+    ) -> None:
+        now = faq.version if faq else "retired"
+        done = "; ".join(f"#{e.number} {kind(e.change, numbers)} by {e.change.editor}" for e in since)
+        super().__init__(
+            [f"{faq_id} ({language}) was changed since version {version} was read (now {now}): "
+             f"{done or 'in the files, outside the editor'}"]
+        )  # fmt: skip
+        self.language, self.faq_id, self.version, self.faq, self.since = language, faq_id, version, faq, since
+
+
+class NeedsConfirmation(EditRefused):
+    """The change adds phrasings nearly the same as another FAQ's; ``errors`` are the warnings to confirm."""
+
+
 @dataclass
 class _Draft:
     """A change applied in memory, before it is validated and saved."""
@@ -53,6 +78,11 @@ class _Draft:
     new: Any
     needs_training: bool
     added_phrasings: list[tuple[str, Faq]] = field(default_factory=list)
+    touched: tuple[str, ...] = ()
+
+    def faq_ids(self) -> tuple[str, ...]:
+        """The FAQs the change touched (both, for a move)."""
+        return self.touched or (self.faq_id,)
 
 
 class _Files:
@@ -72,6 +102,11 @@ class _Files:
     def faq(self, language: str, faq_id: str) -> Faq:
         file, index = self.find(language, faq_id)
         return file.faqs[index]
+
+    def version(self, language: str, faq_id: str) -> str | None:
+        """The FAQ's version as it is now in memory; None when there is no such FAQ."""
+        found = [faq for faq in self.faqs() if faq.language == language and faq.id == faq_id]
+        return found[0].version if found else None
 
     def topic_file(self, language: str, topic: str) -> TopicFile:
         files = [file for file in self._current.values() if file.language == language]
@@ -153,14 +188,33 @@ class KnowledgeEditor:
         """The topics of one language, sorted."""
         return sorted({faq.topic for faq in self.current().faqs(language)})
 
-    def edit_answer(self, editor: str, language: str, faq_id: str, answer: str) -> Change:
-        """Replaces an FAQ's answer; it is live on the next message, with no retraining."""
-        return self._save(editor, lambda files: _edit_answer(files, language, faq_id, answer))
+    def edit_answer(self, editor: str, language: str, faq_id: str, answer: str, version: str | None = None) -> Change:
+        """Replaces an FAQ's answer; it is live on the next message, with no retraining.
+
+        ``version`` (here and in the other changes to an FAQ) is the FAQ's version when the editor read
+        it: if the FAQ has changed since, ``EditConflict`` is raised and nothing is saved. ``None``
+        skips the check.
+        """
+        return self._save(
+            editor, lambda files: _edit_answer(files, language, faq_id, answer), expect=(language, faq_id, version)
+        )
 
     def add_faq(
-        self, editor: str, language: str, topic: str, faq_id: str, question: str, answer: str, phrasings: list[str]
+        self,
+        editor: str,
+        language: str,
+        topic: str,
+        faq_id: str,
+        question: str,
+        answer: str,
+        phrasings: list[str],
+        confirmed: bool = True,
     ) -> Change:
-        """Adds an FAQ at the end of its topic's file."""
+        """Adds an FAQ at the end of its topic's file.
+
+        With ``confirmed`` false, phrasings nearly the same as another FAQ's raise ``NeedsConfirmation``
+        (the same for the other changes that add phrasings); with it true they are saved with warnings.
+        """
         faq = Faq(
             id=faq_id.strip(),
             topic=topic.strip(),
@@ -169,23 +223,48 @@ class KnowledgeEditor:
             answer=clean_answer(answer),
             phrasings=tuple(" ".join(plain_text(p).split()) for p in phrasings),
         )
-        return self._save(editor, lambda files: _add_faq(files, faq))
+        return self._save(editor, lambda files: _add_faq(files, faq), confirmed=confirmed)
 
-    def add_phrasing(self, editor: str, language: str, faq_id: str, text: str) -> Change:
+    def add_phrasing(
+        self, editor: str, language: str, faq_id: str, text: str, version: str | None = None, confirmed: bool = True
+    ) -> Change:
         """Adds a training phrasing to an FAQ."""
-        return self._save(editor, lambda files: _add_phrasing(files, language, faq_id, text))
+        return self._save(
+            editor,
+            lambda files: _add_phrasing(files, language, faq_id, text),
+            expect=(language, faq_id, version),
+            confirmed=confirmed,
+        )
 
-    def remove_phrasing(self, editor: str, language: str, faq_id: str, text: str) -> Change:
+    def remove_phrasing(self, editor: str, language: str, faq_id: str, text: str, version: str | None = None) -> Change:
         """Removes a training phrasing (matched ignoring case and spacing) from an FAQ."""
-        return self._save(editor, lambda files: _remove_phrasing(files, language, faq_id, text))
+        return self._save(
+            editor, lambda files: _remove_phrasing(files, language, faq_id, text), expect=(language, faq_id, version)
+        )
 
-    def move_phrasing(self, editor: str, language: str, text: str, from_id: str, to_id: str) -> Change:
-        """Moves a training phrasing from one FAQ to another."""
-        return self._save(editor, lambda files: _move_phrasing(files, language, text, from_id, to_id))
+    def move_phrasing(
+        self,
+        editor: str,
+        language: str,
+        text: str,
+        from_id: str,
+        to_id: str,
+        version: str | None = None,
+        confirmed: bool = True,
+    ) -> Change:
+        """Moves a training phrasing from one FAQ to another (``version``: the source FAQ's)."""
+        return self._save(
+            editor,
+            lambda files: _move_phrasing(files, language, text, from_id, to_id),
+            expect=(language, from_id, version),
+            confirmed=confirmed,
+        )
 
-    def retire_faq(self, editor: str, language: str, faq_id: str) -> Change:
+    def retire_faq(self, editor: str, language: str, faq_id: str, version: str | None = None) -> Change:
         """Removes an FAQ from its file; the change log keeps all of it, so it can be rolled back."""
-        return self._save(editor, lambda files: _retire_faq(files, language, faq_id))
+        return self._save(
+            editor, lambda files: _retire_faq(files, language, faq_id), expect=(language, faq_id, version)
+        )
 
     def rollback(self, editor: str, change_id: str) -> Change:
         """Applies the inverse of a logged change, and logs that as a change of its own."""
@@ -202,13 +281,27 @@ class KnowledgeEditor:
         """Checks every validation rule on a knowledge base."""
         return check_knowledge(candidate, self.rules)
 
-    def _save(self, editor: str, apply: Callable[[_Files], _Draft], reverts: str | None = None) -> Change:
+    def _save(
+        self,
+        editor: str,
+        apply: Callable[[_Files], _Draft],
+        reverts: str | None = None,
+        expect: tuple[str, str, str | None] | None = None,
+        confirmed: bool = True,
+    ) -> Change:
         if not editor.strip():
             raise EditRefused(["an editor name is required"])
         with _locked(self.directory):
             files = _read(self.directory)
+            if expect is not None:
+                self._check_version(files, *expect)
+            before = {(faq.language, faq.id): faq.version for faq in files.faqs()}
             draft = apply(files)
             candidate = self._validate(files, draft)
+            similar = near_duplicates(draft.added_phrasings, candidate, self.rules.near_duplicate_warning)
+            if similar and not confirmed:
+                raise NeedsConfirmation(similar)
+            self._check_training(candidate, draft)
             write_files(files.changed())
             change = Change(
                 id=Change.new_id(),
@@ -221,13 +314,23 @@ class KnowledgeEditor:
                 new=draft.new,
                 needs_training=draft.needs_training,
                 reverts=reverts,
-                warnings=tuple(
-                    near_duplicates(draft.added_phrasings, candidate, self.rules.near_duplicate_warning)
-                    + language_warnings(candidate, draft.faq_id)
-                ),
+                warnings=tuple(similar + language_warnings(candidate, draft.faq_id)),
+                versions={
+                    faq_id: [before.get((draft.language, faq_id)), files.version(draft.language, faq_id)]
+                    for faq_id in draft.faq_ids()
+                },
             )
             self.log.append(change)
         return change
+
+    def _check_version(self, files: _Files, language: str, faq_id: str, version: str | None) -> None:
+        current = files.version(language, faq_id)
+        if version is None or current == version:
+            return
+        faq = files.faq(language, faq_id) if current else None
+        entries = self.log.entries()
+        since = changes_since(entries, language, faq_id, version)
+        raise EditConflict(language, faq_id, version, faq, since, numbers_of(entries))
 
     def _validate(self, files: _Files, draft: _Draft) -> KnowledgeBase:
         try:
@@ -235,11 +338,15 @@ class KnowledgeEditor:
         except KnowledgeError as error:
             raise EditRefused([str(error)]) from error
         errors = knowledge_errors(candidate, self.rules)
-        if not errors and draft.needs_training and self._training_check is not None:
-            errors = self._training_check(candidate)
         if errors:
             raise EditRefused(errors)
         return candidate
+
+    def _check_training(self, candidate: KnowledgeBase, draft: _Draft) -> None:
+        if draft.needs_training and self._training_check is not None:
+            errors = self._training_check(candidate)
+            if errors:
+                raise EditRefused(errors)
 
 
 def clean_answer(answer: str) -> str:
@@ -355,7 +462,7 @@ def _move_phrasing(
     files.put(language, to_id, moved)
     old = {"faq_id": from_id, "text": phrasing, "position": index}
     new = {"faq_id": to_id, "text": phrasing, "position": moved.phrasings.index(phrasing)}
-    return _Draft("move_phrasing", language, from_id, old, new, True, [(phrasing, moved)])
+    return _Draft("move_phrasing", language, from_id, old, new, True, [(phrasing, moved)], (from_id, to_id))
 
 
 def _retire_faq(files: _Files, language: str, faq_id: str) -> _Draft:

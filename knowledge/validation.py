@@ -23,6 +23,8 @@ from knowledge.yaml_io import TopicFile, read_directory, write_files
 
 MARKDOWN_LINK = re.compile(r"\[(?P<text>[^\[\]]*)\]\((?P<url>[^()]*)\)")
 HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::[0-9]+)?(?:[/?#][^\s<>\"'`]*)?$")
+# "[text] (https://…)": a link with a space that markdown reads as two plain texts.
+SPACED_LINK = re.compile(r"\[(?P<text>[^\[\]]*)\]\s+\((?P<url>[^()\s]*)\)")
 INSECURE_URL = re.compile(r"\b(?:http://|javascript:)[^\s)\]]*", re.IGNORECASE)
 TOPIC_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DIGIT_RUN = re.compile(r"\d[\d,]*\d|\d")
@@ -175,7 +177,10 @@ def faq_errors(faq: Faq, rules: Rules) -> list[str]:
 
 
 def link_errors(answer: str) -> list[str]:
-    """Problems with the markdown links of an answer: https only, no spaces, balanced brackets."""
+    """Problems with the markdown links of an answer: https only, no spaces, balanced brackets.
+
+    Brackets that are not a link are fine as long as they pair up ("[Editor A: …]").
+    """
     errors = []
     for link in MARKDOWN_LINK.finditer(answer):
         text, url = link["text"], link["url"]
@@ -184,9 +189,15 @@ def link_errors(answer: str) -> list[str]:
         if not HTTPS_URL.match(url):
             errors.append(f"the link [{text}]({url}) must point to an https:// address with no spaces")
     rest = MARKDOWN_LINK.sub("", answer)
-    if "[" in rest or "]" in rest:
+    errors += [
+        f"the link [{link['text']}] ({link['url']}) has a space between ] and (; write [text](https://…)"
+        for link in SPACED_LINK.finditer(rest)
+    ]
+    unbalanced = _unbalanced_bracket(rest)
+    if unbalanced is not None:
         errors.append(
-            f"broken markdown: unbalanced [ or ] near '{_around_bracket(rest)}'; write links as [text](https://…)"
+            f"broken markdown: unbalanced {rest[unbalanced]} near '{_around(rest, unbalanced)}'; "
+            "write links as [text](https://…)"
         )
     errors += [f"'{url}' is not an https:// address" for url in INSECURE_URL.findall(rest)]
     return errors
@@ -324,6 +335,18 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _around_bracket(text: str) -> str:
-    index = min(text.index(c) for c in "[]" if c in text)
+def _unbalanced_bracket(text: str) -> int | None:
+    """Where the first ``]`` without a ``[`` before it is, or else the first ``[`` never closed; None if balanced."""
+    opened: list[int] = []
+    for index, character in enumerate(text):
+        if character == "[":
+            opened.append(index)
+        elif character == "]":
+            if not opened:
+                return index
+            opened.pop()
+    return opened[0] if opened else None
+
+
+def _around(text: str, index: int) -> str:
     return text[max(0, index - 15) : index + 35].strip()

@@ -232,3 +232,54 @@ def test_runs_as_a_module(directory: Path) -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("id: shipping_cost\n")
+
+
+def test_show_prints_the_version_an_edit_can_expect(run: Runner, tmp_path: Path) -> None:
+    version = run("show", "shipping_cost")[1].splitlines()[-1].removeprefix("version: ")
+    assert version == run.faq("shipping_cost").version
+    answer = tmp_path / "answer.md"
+    answer.write_text("Delivery is ₩3,000.", encoding="utf-8")
+    assert run("edit-answer", "shipping_cost", "--file", str(answer), "--expect-version", version)[0] == 0
+
+    before = run.files()
+    answer.write_text("Delivery is ₩3,500.", encoding="utf-8")
+    code, out, err = run("edit-answer", "shipping_cost", "--file", str(answer), "--expect-version", version)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: shipping_cost (en) was changed since version {version} was read "
+        f"(now {run.faq('shipping_cost').version}): #1 edit answer by mina\nrefused: nothing was changed\n"
+    )
+    assert run.files() == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["add-phrasing", "shipping_cost", "postage price please"],
+        ["remove-phrasing", "shipping_cost", "how much is shipping"],
+        ["move-phrasing", "how much is shipping", "--from", "shipping_cost", "--to", "shipping_express"],
+        ["retire", "shipping_cost"],
+    ],
+    ids=["add-phrasing", "remove-phrasing", "move-phrasing", "retire"],
+)
+def test_every_edit_command_refuses_an_faq_changed_in_the_files_since_it_was_read(
+    run: Runner, command: list[str]
+) -> None:
+    version = run.faq("shipping_cost").version
+    shipping = run.directory / "en" / "shipping.yml"
+    shipping.write_text(shipping.read_text(encoding="utf-8").replace("Standard delivery", "Delivery"), "utf-8")
+    before = run.files()
+    code, _, err = run(*command, "--expect-version", version)
+    assert code == 1
+    assert "was changed since version" in err
+    assert ": in the files, outside the editor\nrefused: nothing was changed\n" in err
+    assert run.files() == before
+
+
+def test_changes_filtered_by_faq_and_editor(run: Runner) -> None:
+    assert run("add-phrasing", "shipping_cost", "postage price please")[0] == 0
+    assert run("add-phrasing", "refund_timing", "refund speed please")[0] == 0
+    out = run("changes", "--faq", "refund_timing")[1]
+    assert [line.split()[4:] for line in out.splitlines()[::3]] == [["add_phrasing", "en/refund_timing"]]
+    assert run("changes", "--by", "someone")[1] == ""
+    assert len(run("changes", "--by", "mina")[1].splitlines()) == 6

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from knowledge import (
+    EditConflict,
     EditRefused,
     KnowledgeBase,
     KnowledgeEditor,
     KnowledgeRepository,
+    NeedsConfirmation,
     TopicFile,
     dump_topic_file,
     lock_path,
@@ -362,3 +364,161 @@ def test_a_training_check_runs_only_for_changes_that_need_training(directory: Pa
     assert refused.value.errors == ["rasa data validate: the example was found labeled with multiple different intents"]
     assert seen == [len(list(KnowledgeBase.load(SHIPPED)))]
     assert snapshot(directory) == before
+
+
+# Versions: an FAQ changed since the editor read it is not overwritten.
+
+
+def test_a_version_is_a_digest_of_the_faq_s_values_and_survives_a_rewrap(directory: Path) -> None:
+    path = directory / "en" / "shipping.yml"
+    faq = KnowledgeBase.load(directory).get("shipping_cost", "en")
+    assert faq is not None
+    assert len(faq.version) == 16
+    assert replace(faq, answer=faq.answer + "!").version != faq.version
+    # The same values written another way (a folded answer re-wrapped by hand in git) keep the version.
+    text = path.read_text(encoding="utf-8")
+    rewrapped = text.replace("and it's free\n      once your order", "and it's\n      free once your order")
+    assert rewrapped != text
+    path.write_text(rewrapped, encoding="utf-8")
+    assert KnowledgeBase.load(directory).get("shipping_cost", "en").version == faq.version  # type: ignore[union-attr]
+
+
+def test_an_edit_with_the_version_read_is_saved_and_logs_the_versions(editor: KnowledgeEditor) -> None:
+    faq = editor.get("en", "shipping_cost")
+    assert faq is not None
+    change = editor.edit_answer("mina", "en", "shipping_cost", "First.", version=faq.version)
+    assert change.versions == {"shipping_cost": [faq.version, editor.get("en", "shipping_cost").version]}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "save",
+    [
+        lambda e, v: e.edit_answer("joon", "en", "shipping_cost", "Second.", version=v),
+        lambda e, v: e.add_phrasing("joon", "en", "shipping_cost", "postage price", version=v),
+        lambda e, v: e.remove_phrasing("joon", "en", "shipping_cost", "how much is shipping", version=v),
+        lambda e, v: e.move_phrasing("joon", "en", "how much is shipping", "shipping_cost", "refund_timing", v),
+        lambda e, v: e.retire_faq("joon", "en", "shipping_cost", version=v),
+    ],
+    ids=["edit_answer", "add_phrasing", "remove_phrasing", "move_phrasing", "retire_faq"],
+)
+def test_a_change_to_an_faq_changed_since_it_was_read_is_refused_with_what_changed(
+    editor: KnowledgeEditor, directory: Path, save: object
+) -> None:
+    read = editor.get("en", "shipping_cost")
+    assert read is not None
+    first = editor.edit_answer("mina", "en", "shipping_cost", "First.", version=read.version)
+    now = editor.get("en", "shipping_cost")
+    assert now is not None
+    before = snapshot(directory)
+
+    with pytest.raises(EditConflict) as conflict:
+        save(editor, read.version)  # type: ignore[operator]
+
+    assert snapshot(directory) == before
+    assert (conflict.value.faq, [entry.change.id for entry in conflict.value.since]) == (now, [first.id])
+    assert conflict.value.errors == [
+        f"shipping_cost (en) was changed since version {read.version} was read (now {now.version}): "
+        "#1 edit answer by mina"
+    ]
+    assert len(editor.changes()) == 1
+
+
+def test_overwriting_knowingly_resends_with_the_new_version(editor: KnowledgeEditor) -> None:
+    read = editor.get("en", "shipping_cost")
+    assert read is not None
+    editor.edit_answer("mina", "en", "shipping_cost", "First.", version=read.version)
+    with pytest.raises(EditConflict) as conflict:
+        editor.edit_answer("joon", "en", "shipping_cost", "Second.", version=read.version)
+    assert conflict.value.faq is not None
+    editor.edit_answer("joon", "en", "shipping_cost", "Second.", version=conflict.value.faq.version)
+    assert editor.get("en", "shipping_cost").answer == "Second."  # type: ignore[union-attr]
+
+
+def test_a_change_made_in_the_files_is_a_conflict_outside_the_editor(editor: KnowledgeEditor, directory: Path) -> None:
+    read = editor.get("en", "shipping_cost")
+    assert read is not None
+    path = directory / "en" / "shipping.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Standard delivery costs", "Delivery costs"), "utf-8")
+    with pytest.raises(EditConflict, match="in the files, outside the editor") as conflict:
+        editor.edit_answer("joon", "en", "shipping_cost", "Second.", version=read.version)
+    assert conflict.value.since == []
+    assert conflict.value.faq.answer.startswith("Delivery costs ₩3,000")  # type: ignore[union-attr]
+
+
+def test_a_retired_faq_is_a_conflict_with_no_faq(editor: KnowledgeEditor) -> None:
+    read = editor.get("en", "shipping_cost")
+    assert read is not None
+    retired = editor.retire_faq("mina", "en", "shipping_cost", version=read.version)
+    assert retired.versions == {"shipping_cost": [read.version, None]}
+    with pytest.raises(EditConflict, match=r"\(now retired\): #1 retire FAQ by mina") as conflict:
+        editor.edit_answer("joon", "en", "shipping_cost", "Second.", version=read.version)
+    assert conflict.value.faq is None
+
+
+def test_a_move_logs_both_faqs_versions_and_conflicts_on_the_source(editor: KnowledgeEditor) -> None:
+    source, target = editor.get("en", "shipping_cost"), editor.get("en", "refund_timing")
+    assert source is not None
+    assert target is not None
+    moved = editor.move_phrasing("mina", "en", "how much is shipping", "shipping_cost", "refund_timing", source.version)
+    assert moved.faq_ids == ("shipping_cost", "refund_timing")
+    assert [versions[0] for versions in moved.versions.values()] == [source.version, target.version]
+    with pytest.raises(EditConflict, match="#1 move phrasing from shipping_cost to refund_timing by mina"):
+        editor.move_phrasing("joon", "en", "how much is shiping", "shipping_cost", "refund_timing", source.version)
+
+
+def test_a_near_duplicate_phrasing_waits_for_confirmation(editor: KnowledgeEditor, directory: Path) -> None:
+    before = snapshot(directory)
+    warnings = [
+        "‘how much is shipping?’ (shipping_free_threshold) is 0.98 similar to ‘how much is shipping’ (shipping_cost)",
+        "‘how much is shipping?’ (shipping_free_threshold) is 0.95 similar to ‘how much is shiping’ (shipping_cost)",
+    ]
+    with pytest.raises(NeedsConfirmation) as asked:
+        editor.add_phrasing("mina", "en", "shipping_free_threshold", "how much is shipping?", confirmed=False)
+    assert asked.value.errors == warnings
+    assert snapshot(directory) == before
+    change = editor.add_phrasing("mina", "en", "shipping_free_threshold", "how much is shipping?", confirmed=True)
+    assert list(change.warnings) == warnings
+
+
+def test_a_distinct_phrasing_needs_no_confirmation(editor: KnowledgeEditor) -> None:
+    change = editor.add_phrasing("mina", "en", "shipping_cost", "what is the postage price", confirmed=False)
+    assert change.warnings == ()
+
+
+# The log: numbered entries, filtered by FAQ and editor, paged.
+
+
+def test_the_log_is_numbered_filtered_and_paged(editor: KnowledgeEditor) -> None:
+    edits = [
+        editor.edit_answer("mina", "en", "shipping_cost", "First."),
+        editor.add_phrasing("joon", "en", "refund_timing", "refund speed please"),
+        editor.move_phrasing("joon", "en", "how much is shipping", "shipping_cost", "shipping_express"),
+        editor.edit_answer("mina", "en", "shipping_cost", "Second."),
+        editor.edit_answer("mina", "ko", "shipping_cost", "배송비는 3,000원입니다."),
+    ]
+    log = editor.log
+    assert [entry.number for entry in log.entries()] == [1, 2, 3, 4, 5]
+    assert [entry.change.id for entry in log.entries()] == [change.id for change in edits]
+
+    def numbers(**filters: object) -> tuple[list[int], bool]:
+        entries, more = log.page(**filters)  # type: ignore[arg-type]
+        return [entry.number for entry in entries], more
+
+    assert numbers() == ([5, 4, 3, 2, 1], False)
+    assert numbers(faq_id="shipping_cost") == ([5, 4, 3, 1], False)
+    assert numbers(faq_id="shipping_express") == ([3], False)  # the FAQ a phrasing moved to
+    assert numbers(editor="joon") == ([3, 2], False)
+    assert numbers(faq_id="shipping_cost", editor="mina") == ([5, 4, 1], False)
+    assert numbers(limit=2) == ([5, 4], True)
+    assert numbers(limit=2, before=4) == ([3, 2], True)
+    assert numbers(limit=2, before=2) == ([1], False)
+    assert log.editors() == ["joon", "mina"]
+
+
+def test_a_conflict_names_a_rollback_by_the_number_of_the_change_it_undid(editor: KnowledgeEditor) -> None:
+    first = editor.edit_answer("mina", "en", "shipping_cost", "First.")
+    read = editor.get("en", "shipping_cost")
+    assert read is not None
+    editor.rollback("joon", first.id)
+    with pytest.raises(EditConflict, match=r": #2 rollback of #1 \(edit answer\) by joon$"):
+        editor.edit_answer("mina", "en", "shipping_cost", "Second.", version=read.version)

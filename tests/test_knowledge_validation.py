@@ -210,9 +210,14 @@ def test_a_phrasing_over_the_limit_is_refused(editor: KnowledgeEditor) -> None:
         ("See [it](/shipping).", "the link [it](/shipping) must point to an https:// address with no spaces"),
         (
             "See [it(https://maru.example/x).",
-            "broken markdown: unbalanced [ or ] near 'See [it(https://maru.example/x).'",
+            "broken markdown: unbalanced [ near 'See [it(https://maru.example/x).'",
         ),
-        ("See [it] (https://maru.example/x).", "broken markdown: unbalanced [ or ]"),
+        ("Closed] early [and open", "broken markdown: unbalanced ] near 'Closed] early [and open'"),
+        ("[a [b] c", "broken markdown: unbalanced [ near '[a [b] c'"),
+        (
+            "See [it] (https://maru.example/x).",
+            "the link [it] (https://maru.example/x) has a space between ] and (; write [text](https://…)",
+        ),
         ("See [](https://maru.example/x).", "the link to 'https://maru.example/x' has no text"),
         ("See http://maru.example/x for details.", "'http://maru.example/x' is not an https:// address"),
     ],
@@ -228,6 +233,18 @@ def test_well_formed_links_pass() -> None:
         "See [shipping](https://maru.example/shipping?x=1#fees), email help@maru.example or read "
         "https://maru.example/faq (any time)."
     )
+    assert link_errors(answer) == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "[Editor A: check the fee] Delivery costs ₩3,000.",
+        "Delivery [mainland [not Jeju]] costs ₩3,000; see [fees](https://maru.example/fees).",
+        "[Editor A: see [fees](https://maru.example/fees) first]",
+    ],
+)
+def test_balanced_brackets_that_are_not_links_pass(answer: str) -> None:
     assert link_errors(answer) == []
 
 

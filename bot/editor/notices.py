@@ -1,8 +1,12 @@
-"""Editors publish and withdraw proactive notices (``/editor/api/notices``)."""
+"""Editors publish, edit and withdraw proactive notices (``/editor/api/notices``).
+
+An edit or a withdrawal carries the notice's ``version`` as the page read it; a notice changed or
+withdrawn meanwhile gets 409 with the notice as it is now, and nothing is changed.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +16,7 @@ from sanic.response import json as json_response
 
 from bot.console.auth import guard
 from bot.request_body import json_object
-from bot.store.notices import Notice
+from bot.store.notices import Notice, NoticeChanged
 from support.plain_text import plain_text
 
 EDITOR_ROLES = ("editor", "admin")
@@ -30,27 +34,52 @@ def notices_blueprint() -> Blueprint:
     @notices.get("/editor/api/notices")
     @guard(EDITOR_ROLES)
     async def listing(request: Request) -> HTTPResponse:
-        return json_response([asdict(n) for n in await request.app.ctx.notices.all()])
+        return json_response([notice_json(n) for n in await request.app.ctx.notices.all()])
 
     @notices.post("/editor/api/notices")
     @guard(EDITOR_ROLES)
     async def publish(request: Request) -> HTTPResponse:
         topics = {faq.topic for faq in request.app.ctx.knowledge.current()}
         notice = parse_notice(_body(request), topics, request.ctx.session.user)
-        return json_response(asdict(await request.app.ctx.notices.publish(notice)), status=201)
+        return json_response(notice_json(await request.app.ctx.notices.publish(notice)), status=201)
+
+    @notices.post("/editor/api/notices/<notice_id:str>")
+    @guard(EDITOR_ROLES)
+    async def edit(request: Request, notice_id: str) -> HTTPResponse:
+        body = _body(request)
+        topics = {faq.topic for faq in request.app.ctx.knowledge.current()}
+        notice = replace(parse_notice(body, topics, request.ctx.session.user), id=notice_id)
+        version = _version(body)
+        if version is None:
+            raise BadNotice("'version' must be the notice's version as read")
+        return json_response(notice_json(await request.app.ctx.notices.update(notice, version)))
 
     @notices.post("/editor/api/notices/<notice_id:str>/withdraw")
     @guard(EDITOR_ROLES)
     async def withdraw(request: Request, notice_id: str) -> HTTPResponse:
-        if not await request.app.ctx.notices.withdraw(notice_id):
-            return json_response({"error": "no such notice"}, status=404)
+        if not await request.app.ctx.notices.withdraw(notice_id, _version(_body(request))):
+            return json_response({"error": "This notice was already withdrawn."}, status=404)
         return json_response({"ok": True})
 
     @notices.exception(BadNotice)
     async def bad_notice(request: Request, error: BadNotice) -> HTTPResponse:
         return json_response({"error": str(error)}, status=400)
 
+    @notices.exception(NoticeChanged)
+    async def changed(request: Request, error: NoticeChanged) -> HTTPResponse:
+        if error.current is None:
+            message = "Someone withdrew this notice since you read it; nothing was changed."
+        else:
+            message = f"{error.current.author} changed this notice since you read it; nothing was changed."
+        current = notice_json(error.current) if error.current else None
+        return json_response({"error": message, "conflict": {"notice": current}}, status=409)
+
     return notices
+
+
+def notice_json(notice: Notice) -> dict[str, Any]:
+    """A notice as the page reads it, with its version."""
+    return {**asdict(notice), "version": notice.version}
 
 
 def parse_notice(body: dict[str, Any], known_topics: set[str], author: str) -> Notice:
@@ -83,3 +112,10 @@ def _time(body: dict[str, Any], name: str) -> float:
 
 def _body(request: Request) -> dict[str, Any]:
     return json_object(request, BadNotice)
+
+
+def _version(body: dict[str, Any]) -> str | None:
+    version = body.get("version")
+    if version is not None and not isinstance(version, str):
+        raise BadNotice("'version' must be the notice's version as read, a string")
+    return version

@@ -3,6 +3,10 @@
 Only editors and admins get in. Every change goes through ``knowledge.editing``:
 validated first, written atomically, logged with the editor and the old and new
 values. An answer is live on the next message; phrasing changes need a retrain.
+
+A change to an FAQ carries the ``version`` the page read; if the FAQ changed since, the answer is
+409 with the FAQ as it is now and the changes made meanwhile, and nothing is saved. Phrasings nearly
+the same as another FAQ's are saved only with ``confirm: true`` (422 with the warnings otherwise).
 """
 
 from __future__ import annotations
@@ -26,13 +30,16 @@ from bot.store.feedback import STORE_TIMEZONE
 from bot.store.inbox import InboxStore
 from knowledge import Faq
 from knowledge.changelog import Change
-from knowledge.editing import EditRefused, KnowledgeEditor
+from knowledge.editing import EditConflict, EditRefused, KnowledgeEditor, NeedsConfirmation
+from knowledge.history import described, numbers_of
 from support.language import languages
 
 INBOX_DAYS, INBOX_READ, INBOX_GROUPS = 30, 500, 30
 PAGES = Path(__file__).resolve().parent.parent / "static" / "editor"
 EDITOR_ROLES = ("editor", "admin")
+# Preview questions and inbox wordings; knowledge texts are checked against the real rules instead.
 MAX_FIELD = 5000
+CHANGES_PAGE, MAX_CHANGES_PAGE = 20, 100
 
 
 class BadEdit(ValueError):
@@ -71,14 +78,16 @@ def editor_blueprint() -> Blueprint:
             return json_response({"error": f"no FAQ '{faq_id}'"}, status=404)
         # The FAQ's other languages, side by side in the editor (None: not written yet).
         others = {code: _editor(request).get(code, faq_id) for code in languages().codes if code != faq.language}
-        translations = {code: asdict(other) if other else None for code, other in others.items()}
-        return json_response({**asdict(faq), "translations": translations})
+        translations = {code: faq_json(other) if other else None for code, other in others.items()}
+        rules = _editor(request).rules
+        limits = {"answer": rules.max_answer_chars, "phrasing": rules.max_phrasing_chars}
+        return json_response({**faq_json(faq), "translations": translations, "limits": limits})
 
     @editor.post("/editor/api/faqs/<faq_id:str>/answer")
     @guard(EDITOR_ROLES)
     async def edit_answer(request: Request, faq_id: str) -> HTTPResponse:
-        answer = _field(request, "answer")
-        return await _apply(request, lambda e, who: e.edit_answer(who, _language(request), faq_id, answer))
+        answer, version = _field(request, "answer"), _version(request)
+        return await _apply(request, lambda e, who: e.edit_answer(who, _language(request), faq_id, answer, version))
 
     @editor.post("/editor/api/faqs")
     @guard(EDITOR_ROLES)
@@ -97,36 +106,56 @@ def editor_blueprint() -> Blueprint:
                 _field(request, "question"),
                 _field(request, "answer"),
                 [str(p) for p in phrasings],
+                confirmed=_confirmed(request),
             ),
         )
 
     @editor.post("/editor/api/faqs/<faq_id:str>/phrasings")
     @guard(EDITOR_ROLES)
     async def add_phrasing(request: Request, faq_id: str) -> HTTPResponse:
-        text = _field(request, "text")
-        return await _apply(request, lambda e, who: e.add_phrasing(who, _language(request), faq_id, text))
+        text, version, confirmed = _field(request, "text"), _version(request), _confirmed(request)
+        return await _apply(
+            request, lambda e, who: e.add_phrasing(who, _language(request), faq_id, text, version, confirmed)
+        )
 
     @editor.post("/editor/api/faqs/<faq_id:str>/phrasings/remove")
     @guard(EDITOR_ROLES)
     async def remove_phrasing(request: Request, faq_id: str) -> HTTPResponse:
-        text = _field(request, "text")
-        return await _apply(request, lambda e, who: e.remove_phrasing(who, _language(request), faq_id, text))
+        text, version = _field(request, "text"), _version(request)
+        return await _apply(request, lambda e, who: e.remove_phrasing(who, _language(request), faq_id, text, version))
 
     @editor.post("/editor/api/faqs/<faq_id:str>/phrasings/move")
     @guard(EDITOR_ROLES)
     async def move_phrasing(request: Request, faq_id: str) -> HTTPResponse:
-        text, target = _field(request, "text"), _field(request, "to")
-        return await _apply(request, lambda e, who: e.move_phrasing(who, _language(request), text, faq_id, target))
+        text, target, version, confirmed = (
+            _field(request, "text"),
+            _field(request, "to"),
+            _version(request),
+            _confirmed(request),
+        )
+        return await _apply(
+            request,
+            lambda e, who: e.move_phrasing(who, _language(request), text, faq_id, target, version, confirmed),
+        )
 
     @editor.post("/editor/api/faqs/<faq_id:str>/retire")
     @guard(EDITOR_ROLES)
     async def retire(request: Request, faq_id: str) -> HTTPResponse:
-        return await _apply(request, lambda e, who: e.retire_faq(who, _language(request), faq_id))
+        version = _version(request)
+        return await _apply(request, lambda e, who: e.retire_faq(who, _language(request), faq_id, version))
 
     @editor.get("/editor/api/changes")
     @guard(EDITOR_ROLES)
     async def changes(request: Request) -> HTTPResponse:
-        return json_response([asdict(change) for change in _editor(request).changes()])
+        """A page of the log, newest first: ``faq``, ``editor``, ``before`` (a number) and ``limit`` filter it."""
+        log = _editor(request).log
+        faq, who = request.args.get("faq") or None, request.args.get("editor") or None
+        before, limit = _number(request, "before"), _number(request, "limit") or CHANGES_PAGE
+        entries, more = log.page(faq, who, before, min(limit, MAX_CHANGES_PAGE))
+        numbers = numbers_of(log.entries())
+        return json_response(
+            {"changes": [described(entry, numbers) for entry in entries], "more": more, "editors": log.editors()}
+        )
 
     @editor.post("/editor/api/changes/<change_id:str>/rollback")
     @guard(EDITOR_ROLES)
@@ -183,11 +212,47 @@ def editor_blueprint() -> Blueprint:
             {"error": "The change was refused; nothing was saved.", "reasons": error.errors}, status=422
         )
 
+    @editor.exception(EditConflict)
+    async def conflict(request: Request, error: EditConflict) -> HTTPResponse:
+        return json_response(conflict_json(error, numbers_of(_editor(request).log.entries())), status=409)
+
+    @editor.exception(NeedsConfirmation)
+    async def unconfirmed(request: Request, error: NeedsConfirmation) -> HTTPResponse:
+        return json_response(
+            {
+                "error": "Nearly the same as a phrasing of another FAQ; nothing was saved yet. Save it anyway?",
+                "confirm": error.errors,
+            },
+            status=422,
+        )
+
     @editor.exception(BadEdit)
     async def bad_edit(request: Request, error: BadEdit) -> HTTPResponse:
         return json_response({"error": str(error)}, status=400)
 
     return editor
+
+
+def faq_json(faq: Faq) -> dict[str, Any]:
+    """An FAQ as the editor page reads it, with its version."""
+    return {**asdict(faq), "version": faq.version}
+
+
+def conflict_json(error: EditConflict, numbers: dict[str, int]) -> dict[str, Any]:
+    """The 409 body: the FAQ as it is now (null if retired) and the logged changes made since the page read it."""
+    who = sorted({entry.change.editor for entry in error.since})
+    return {
+        "error": f"Someone else changed this FAQ since you opened it ({', '.join(who) or 'in the files'}); "
+        "nothing was saved.",
+        "reasons": error.errors,
+        "conflict": {
+            "language": error.language,
+            "faq_id": error.faq_id,
+            "version": error.faq.version if error.faq else None,
+            "faq": faq_json(error.faq) if error.faq else None,
+            "changes": [described(entry, numbers) for entry in error.since],
+        },
+    }
 
 
 def preview_of(parsed: dict[str, Any]) -> dict[str, Any]:
@@ -223,7 +288,8 @@ async def _apply(request: Request, operation: Any) -> HTTPResponse:
     editor = request.ctx.session.user
     change: Change = await asyncio.to_thread(operation, _editor(request), editor)
     training = await request.app.ctx.trainer.request(editor) if change.needs_training else None
-    return json_response({**asdict(change), "training": training})
+    number = numbers_of(_editor(request).log.entries()).get(change.id)
+    return json_response({**asdict(change), "number": number, "training": training})
 
 
 def _editor(request: Request) -> KnowledgeEditor:
@@ -244,7 +310,31 @@ def _body(request: Request) -> dict[str, Any]:
 
 
 def _field(request: Request, name: str) -> str:
-    return text_field(request, name, MAX_FIELD, BadEdit)
+    # No limit of the route's own: the body is at most REQUEST_MAX_SIZE, and the editor's rules
+    # refuse a text over its real limit with that limit in the message (1,500 for an answer).
+    return text_field(request, name, request.app.config.REQUEST_MAX_SIZE, BadEdit)
+
+
+def _version(request: Request) -> str | None:
+    """The FAQ's version the page read; none (a client that only adds, like the inbox) skips the check."""
+    version = _body(request).get("version")
+    if version is not None and not isinstance(version, str):
+        raise BadEdit("'version' must be the FAQ's version as read, a string")
+    return version
+
+
+def _confirmed(request: Request) -> bool:
+    """True when the editor confirmed saving phrasings nearly the same as another FAQ's."""
+    return _body(request).get("confirm") is True
+
+
+def _number(request: Request, name: str) -> int | None:
+    value = request.args.get(name)
+    if value in (None, ""):
+        return None
+    if not str(value).isdigit() or int(value) < 1:
+        raise BadEdit(f"'{name}' must be a positive whole number")
+    return int(value)
 
 
 def _summary(faq: Faq) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import fakeredis
 import pytest
@@ -11,7 +12,7 @@ from bot.delivery import Delivery
 from bot.notices import Notices
 from bot.settings import PROJECT_ROOT
 from bot.store.deliveries import DeliveryQueue
-from bot.store.notices import Notice, NoticeStore
+from bot.store.notices import Notice, NoticeChanged, NoticeStore
 from bot.store.outbox import Outbox
 from bot.store.transcripts import TranscriptStore
 from knowledge import KnowledgeRepository
@@ -69,3 +70,29 @@ async def test_the_topics_of_replies(notices: Notices) -> None:
     assert notices.topics_of({"faq_id": "shipping_cost", "language": "en"}) == {"shipping"}
     assert notices.topics_of({"faq_id": "retired", "language": "en"}) == set()
     assert notices.topics_of({"utter_action": "utter_order_status_late"}) == {"delivery_times", "shipping", "orders"}
+
+
+async def test_a_notice_is_edited_only_from_the_version_read() -> None:
+    redis = fakeredis.FakeAsyncRedis()
+    store = NoticeStore(redis)
+    read = await store.publish(JEJU)
+    edited = replace(read, text="Deliveries to Jeju are delayed 3 days.", author="joon")
+    assert edited.version != read.version
+    assert await store.update(edited, read.version) == edited
+    assert await store.all() == [edited]
+
+    with pytest.raises(NoticeChanged) as changed:
+        await store.update(replace(read, text="Deliveries to Jeju are delayed 1 day."), read.version)
+    assert changed.value.current == edited
+    with pytest.raises(NoticeChanged) as withdrawing:
+        await store.withdraw(read.id, read.version)
+    assert withdrawing.value.current == edited
+    assert await store.all() == [edited]
+
+    assert await store.withdraw(read.id, edited.version) is True
+    assert await store.withdraw(read.id, edited.version) is False
+    with pytest.raises(NoticeChanged) as gone:
+        await store.update(edited, edited.version)
+    assert gone.value.current is None
+    assert await store.all() == []
+    await redis.close()

@@ -110,7 +110,7 @@ def test_an_edited_answer_reaches_customers_within_two_seconds(
     editor = editing_shipping_cost(browser, stack, "sora")
     editor.locator("#answer").fill(NEW_ANSWER)
     editor.get_by_role("button", name="Save answer").click()
-    expect(editor.locator("#status")).to_have_text("Saved. The new answer is live.", timeout=10_000)
+    expect(editor.locator("#answer-feedback .note p")).to_have_text("Saved. The new answer is live.", timeout=10_000)
     saved = time.monotonic()
 
     customer = browser.new_context().new_page()
@@ -118,7 +118,7 @@ def test_an_edited_answer_reaches_customers_within_two_seconds(
     send(customer, "what do you charge for postage")
     expect(customer.locator(".maru-bot .maru-text").last).to_have_text(NEW_ANSWER, timeout=2_000)
     assert time.monotonic() - saved < 2.5
-    expect(editor.locator("#changes li").first).to_contain_text("edit_answer · en/shipping_cost")
+    expect(editor.locator("#changes li").first).to_contain_text("edit answer · en/shipping_cost")
     editor.context.close()
     customer.context.close()
 
@@ -140,11 +140,11 @@ def test_an_faq_s_languages_side_by_side_and_a_korean_number_that_disagrees(
     expect(editor.locator("#translations section[lang=en]")).to_contain_text(english.question)
     editor.locator("#answer").fill(korean.answer.replace("3,000원", "3,500원"))
     editor.get_by_role("button", name="Save answer").click()
-    expect(editor.locator("#status")).to_have_text("Saved. The new answer is live.", timeout=10_000)
-    expect(editor.locator("#reasons")).to_have_text(
+    expect(editor.locator("#answer-feedback .note p")).to_have_text("Saved. The new answer is live.", timeout=10_000)
+    expect(editor.locator("#answer-feedback .warnings")).to_have_text(
         "FAQ shipping_cost: the ko answer quotes 3,500 and lacks 3,000 of the en answer"
     )
-    expect(editor.locator("#changes li").first).to_contain_text("edit_answer · ko/shipping_cost")
+    expect(editor.locator("#changes li").first).to_contain_text("edit answer · ko/shipping_cost")
 
     editor.get_by_label("Search FAQs").fill("배송비")
     editor.get_by_role("button", name="Search").click()
@@ -214,7 +214,7 @@ def add_sample_faq(editor: Page) -> None:
     editor.locator("#new-answer").fill(SAMPLE_FAQ["answer"])
     editor.get_by_label("Phrasings, one per line").fill("\n".join([*SAMPLE_FAQ["phrasings"], MISPLACED_PHRASING]))
     editor.get_by_role("button", name="Add FAQ").click()
-    expect(editor.locator("#status")).to_have_text(
+    expect(editor.locator("#new-faq-feedback .note p")).to_have_text(
         "FAQ added and live; retraining in the background takes it into the model."
     )
 
@@ -225,8 +225,8 @@ def move_phrasing(editor: Page, phrasing: str, target: str) -> None:
     editor.get_by_role("button", name="Search").click()
     editor.locator("#results li", has_text=SAMPLE_FAQ["id"]).click()
     editor.get_by_label(f"Move '{phrasing}' to FAQ").fill(target)
-    editor.locator("#phrasings li", has_text=phrasing).get_by_role("button", name="Move", exact=True).click()
-    expect(editor.locator("#status")).to_have_text(
+    editor.get_by_role("button", name=f"Move ‘{phrasing}’", exact=True).click()
+    expect(editor.locator("#phrasings-feedback .note p")).to_have_text(
         f"Phrasing moved to {target} and live there; retraining in the background takes it into the model."
     )
     expect(editor.locator("#faq-meta")).to_contain_text("10 phrasings")
@@ -246,10 +246,8 @@ def chat_until_the_job_ends(customer: Page, training: redis.Redis) -> list[str]:
             return states
         answered = customer.locator(".maru-bot").count()
         send(customer, CHATTER[len(states) % len(CHATTER)])
-        # A function, not an expression: the page's CSP forbids eval, which Playwright polls an expression with.
-        customer.wait_for_function(
-            "answered => document.querySelectorAll('.maru-bot').length > answered", arg=answered, timeout=120_000
-        )
+        # A locator, not wait_for_function: the page's CSP allows no eval.
+        expect(customer.locator(".maru-bot").nth(answered)).to_be_attached(timeout=120_000)
         customer.wait_for_timeout(TYPING_PAUSE_MS)
 
 
@@ -264,7 +262,7 @@ def test_notices_are_published_and_withdrawn_from_the_page(stack: Stack, browser
     editor.get_by_label("Starts").fill((now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     editor.get_by_label("Ends").fill((now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
     editor.get_by_role("button", name="Publish notice").click()
-    expect(editor.locator("#status")).to_have_text("Notice published.")
+    expect(editor.locator("#notice-feedback .note p")).to_have_text("Notice published.")
     expect(editor.locator("#notices li")).to_have_count(1)
     expect(editor.locator("#notices li p")).to_have_text(text)
 
@@ -274,7 +272,7 @@ def test_notices_are_published_and_withdrawn_from_the_page(stack: Stack, browser
     expect(customer.locator(".maru-bot .maru-text", has_text="Deliveries to Jeju")).to_have_text(text)
 
     editor.locator("#notices li").get_by_role("button", name="Withdraw").click()
-    expect(editor.locator("#status")).to_have_text("Notice withdrawn.")
+    expect(editor.locator("#notice-feedback .note p")).to_have_text("Notice withdrawn.")
     expect(editor.locator("#notices li")).to_have_count(0)
     editor.context.close()
     customer.context.close()

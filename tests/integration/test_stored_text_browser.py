@@ -69,7 +69,7 @@ def test_written_text_is_shown_as_text_everywhere(
     expect(editor.locator("#reasons")).to_contain_text("'javascript:alert(7' is not an https:// address")
     editor.locator("#answer").fill(EDITOR_ANSWER)
     editor.get_by_role("button", name="Save answer").click()
-    expect(editor.locator("#status")).to_have_text("Saved. The new answer is live.", timeout=10_000)
+    expect(editor.locator("#answer-feedback .note p")).to_have_text("Saved. The new answer is live.", timeout=10_000)
 
     customer = watched(browser, dialogs)
     customer.goto(stack.gateway_url + "/")
