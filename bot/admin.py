@@ -8,7 +8,9 @@ The password is asked for interactively, or read from standard input with
 ``--password-stdin`` (for scripts), so it never appears in the shell history.
 ``unlock`` lifts the lockout that wrong passwords put on a console account.
 ``retrain`` runs the same checked job as the editor pages (one at a time, refused if
-held-out FAQ accuracy drops) and swaps the new model into the running Rasa server.
+held-out FAQ accuracy drops) and swaps the new model into the running Rasa server; it
+says "nothing to retrain" and leaves the live model alone when that was trained on the
+training data as it is now.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 import httpx
 from redis.asyncio import Redis
 
-from bot.editor.training import Trainer
+from bot.editor.training import NOTHING_TO_RETRAIN, UNCHANGED, Trainer
 from bot.rasa import RasaClient
 from bot.settings import PROJECT_ROOT, Settings, SettingsError
 from bot.store.login_attempts import unlock
@@ -77,6 +79,8 @@ async def retrain(args: argparse.Namespace, redis: Redis) -> str:
         state = await Trainer.for_settings(settings, TrainingStore(redis), rasa, args.project).run(args.editor)
     if state is None:
         raise RetrainingFailed("another retraining job is running; see the editor page")
+    if state.get("state") == UNCHANGED:
+        return NOTHING_TO_RETRAIN
     if state.get("state") != "done":
         raise RetrainingFailed(state.get("error", "retraining failed"))
     return f"the new model is live (held-out FAQ accuracy {state['accuracy_before']} -> {state['accuracy_after']})"

@@ -1,51 +1,23 @@
 """Trains the model only when its training inputs changed since the last training.
 
-The fingerprint covers config, domain, NLU/rules/stories and the FAQ phrasings, but
-not the FAQ answers: answers are read at run time and never need a new model.
+The fingerprint (``support/training_fingerprint.py``) covers config, domain, NLU/rules/stories,
+the frustration training set, the custom components and the FAQ phrasings, but not the FAQ
+answers: answers are read at run time and never need a new model. It is kept beside the model,
+where the editors' retraining job reads and writes it too.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from knowledge import KnowledgeBase
+from support.training_fingerprint import record_fingerprint, trained_on, training_fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINING_FILES = [
-    "config.yml",
-    "domain.yml",
-    "data/nlu",
-    "data/rules",
-    "data/stories",
-    "data/frustration/training",
-    "data/languages.yml",
-    "addons",
-    "support/language.py",
-    "frustration",
-]
 MODEL_NAME = "maru"
-
-
-def training_fingerprint(root: Path = ROOT) -> str:
-    """A hash of everything that shapes the trained model."""
-    digest = hashlib.sha256()
-    for entry in TRAINING_FILES:
-        path = root / entry
-        for file in sorted(path.rglob("*") if path.is_dir() else [path]):
-            if file.is_file() and file.suffix in (".yml", ".yaml", ".py"):
-                digest.update(str(file.relative_to(root)).encode())
-                digest.update(file.read_bytes())
-    phrasings = {
-        faq.id: [faq.language, faq.question, *faq.phrasings] for faq in KnowledgeBase.load(root / "data/knowledge")
-    }
-    digest.update(json.dumps(phrasings, sort_keys=True).encode())
-    return digest.hexdigest()
 
 
 def main() -> int:
@@ -54,10 +26,9 @@ def main() -> int:
     parser.add_argument("--force", action="store_true", help="train even if nothing changed")
     arguments = parser.parse_args()
     model_dir = Path(os.environ.get("MODEL_DIR", ROOT / "models"))
-    stamp = model_dir / f"{MODEL_NAME}.fingerprint"
-    fingerprint = training_fingerprint()
+    fingerprint = training_fingerprint(ROOT)
     model = model_dir / f"{MODEL_NAME}.tar.gz"
-    if not arguments.force and model.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+    if not arguments.force and trained_on(model, fingerprint):
         print(f"model is up to date: {model}")
         return 0
     print("training the model (the data changed)", flush=True)
@@ -67,7 +38,7 @@ def main() -> int:
     result = subprocess.run(command, cwd=ROOT, check=False)
     if result.returncode != 0:
         return result.returncode
-    stamp.write_text(fingerprint)
+    record_fingerprint(model, fingerprint)
     return 0
 
 

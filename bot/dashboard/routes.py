@@ -175,7 +175,7 @@ async def _stream_csv(request: Request, query: Query, kind: str) -> None:
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-    await response.send(streams.csv_text([], columns, header=True))
+    await response.send(streams.csv_start(columns))
     page: list[dict[str, str]] = []
     async for record in streams.records(request.app.ctx.redis, stream, query):
         page.append(record)

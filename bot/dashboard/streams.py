@@ -1,7 +1,9 @@
 """The CSV exports of the feedback store's streams (``RATINGS_STREAM``, ``SESSIONS_STREAM``).
 
 ``FeedbackStore.records`` reads a whole range at once; ``records`` reads it a page at a
-time, so an export never holds a year of records in memory.
+time, so an export never holds a year of records in memory. An export starts with a UTF-8
+byte-order mark: without one, Excel reads a CSV file in the system's code page (CP949 on a
+Korean Windows), which garbles Korean comments and ₩.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ SESSION_COLUMNS = ("time", "started", "conversation", "channel", "language", "an
 TIME_COLUMNS = {"time": "ts", "started": "started"}
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Encoded as UTF-8 (EF BB BF), it tells Excel the file is UTF-8.
+BYTE_ORDER_MARK = "\ufeff"
 
 Record = dict[str, str]
 
@@ -39,6 +43,11 @@ async def records(redis: Redis, stream: str, query: Query) -> AsyncIterator[Reco
         if len(entries) < PAGE:
             return
         oldest = "(" + entries[-1][0].decode()
+
+
+def csv_start(columns: tuple[str, ...]) -> str:
+    """An export's first chunk: the byte-order mark, then the header line."""
+    return BYTE_ORDER_MARK + csv_text([], columns, header=True)
 
 
 def csv_text(rows: Iterable[Mapping[str, str]], columns: tuple[str, ...], header: bool) -> str:

@@ -1,7 +1,10 @@
 """Retraining after editors change phrasings, checked, then swapped into the running Rasa server.
 
 One job runs at a time (a Redis lock, so across gateway instances too); edits made
-meanwhile queue one more round behind it. A job trains a candidate model with
+meanwhile queue one more round behind it. A job whose training data has the live
+model's fingerprint (``support/training_fingerprint.py``, recorded beside the model by
+``make train`` and by every swap) ends at once as ``unchanged``: nothing to retrain,
+check or swap. Otherwise it trains a candidate model with
 Rasa's cache (only the parts whose data changed are retrained), measures its FAQ
 accuracy on the held-out phrasings, refuses it if that drops by more than the
 margin against the live model, and otherwise loads it through Rasa's HTTP API.
@@ -29,6 +32,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from bot.store.training import TrainingStore
 from knowledge import KnowledgeBase
 from support.language import languages
+from support.training_fingerprint import forget_fingerprint, record_fingerprint, trained_on, training_fingerprint
 
 logger = logging.getLogger(__name__)
 LIVE_MODEL = "maru.tar.gz"
@@ -36,6 +40,9 @@ LIVE_MODEL = "maru.tar.gz"
 TRAINING_STEPS = 10
 # Longer than a gateway's ordinary wait for Rasa, so messages already on their way finish first.
 SWAP_GRACE_SECONDS = 5.0
+# The job's last state and log line when the live model was trained on the data as it is now.
+UNCHANGED = "unchanged"
+NOTHING_TO_RETRAIN = "nothing to retrain: the live model was trained on the training data as it is now"
 
 
 class TrainingFailed(RuntimeError):
@@ -107,12 +114,19 @@ class Trainer:
         # Next to the live model: where Rasa can read it too (a volume shared with it in docker-compose).
         candidate = self.models_dir / "candidates" / f"candidate-{int(time.time())}.tar.gz"
         try:
+            # Taken before training: an edit saved while Rasa reads the files makes the queued round train.
+            fingerprint = await asyncio.to_thread(training_fingerprint, self.project_root)
+            if await asyncio.to_thread(trained_on, self.models_dir / LIVE_MODEL, fingerprint):
+                await self.store.log(NOTHING_TO_RETRAIN)
+                await self.store.update(state=UNCHANGED, progress=100, finished=time.time())
+                self.metrics.retrained(UNCHANGED)
+                return
             await self._train(candidate)
             await self.store.update(state="checking", progress=90)
             cases = await asyncio.to_thread(held_out_digest, self.project_root)
             await self._check(candidate, cases)
             await self.store.update(state="swapping", progress=95)
-            await self._swap(candidate)
+            await self._swap(candidate, fingerprint)
             await self.store.update(state="done", progress=100, finished=time.time())
             self.metrics.retrained("done")
         except Exception as error:
@@ -204,13 +218,12 @@ class Trainer:
             await self.store.log(f"{model.name}: FAQ accuracy on {language} held-out phrasings {value:.1%}")
         return accuracies
 
-    async def _swap(self, candidate: Path) -> None:
+    async def _swap(self, candidate: Path, fingerprint: str) -> None:
         await self.store.set_swapping(True)
         try:
             await asyncio.sleep(SWAP_GRACE_SECONDS)
             await self.rasa.load_model(candidate)
-            # The checked candidate becomes the model every later start loads.
-            shutil.copyfile(candidate, self.models_dir / LIVE_MODEL)
+            await asyncio.to_thread(make_live, candidate, self.models_dir / LIVE_MODEL, fingerprint)
         finally:
             await self.store.set_swapping(False)
         await self.store.log(f"live model is now {candidate.name}")
@@ -218,6 +231,17 @@ class Trainer:
 
 # The model checks run below the live Rasa server's priority (nice), so a chatting customer is served first.
 CHECK_NICENESS = 10
+
+
+def make_live(candidate: Path, live: Path, fingerprint: str) -> None:
+    """Makes the loaded candidate the model every later start loads, with the fingerprint of its data.
+
+    The old record goes first, so a copy cut short leaves a model that is retrained, never one
+    taken for another.
+    """
+    forget_fingerprint(live)
+    shutil.copyfile(candidate, live)
+    record_fingerprint(live, fingerprint)
 
 
 def held_out_digest(project_root: Path) -> str:

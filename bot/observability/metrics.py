@@ -34,7 +34,7 @@ RATINGS = {
     "csat_agent": ("1", "2", "3"),
     "nps": tuple(str(score) for score in range(11)),
 }
-RETRAIN_OUTCOMES = ("done", "refused", "failed")
+RETRAIN_OUTCOMES = ("done", "unchanged", "refused", "failed")
 RATE_LIMITS = ("message", "new_session", "login")
 MAIL_KINDS = ("callback_booked", "callback_reply", "check_in")
 # What a try to send a mail came to: sent, tried again later, or given up.
@@ -155,7 +155,7 @@ class GatewayMetrics:
             self.ratings.labels(kind, value).inc()
 
     def retrained(self, outcome: str) -> None:
-        """A retraining job ended: ``done``, ``refused`` (the accuracy check) or ``failed``."""
+        """A retraining job ended: ``done``, ``unchanged`` (nothing to retrain), ``refused`` or ``failed``."""
         self.retrain_jobs.labels(_bounded(outcome, RETRAIN_OUTCOMES)).inc()
 
     def mail_tried(self, kind: str, state: str) -> None:

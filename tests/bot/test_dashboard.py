@@ -120,6 +120,43 @@ def test_csv_is_quoted_by_the_csv_module_with_local_times() -> None:
     assert parsed[0]["faq_id"] == ""
 
 
+def excel_decode(data: bytes) -> str:
+    """A CSV file's bytes as Excel on a Korean Windows reads them.
+
+    Excel sniffs the byte-order mark: UTF-8 after EF BB BF, else the system code page (CP949),
+    showing what does not decode there as garbage rather than refusing the file.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    return data.decode("cp949", errors="replace")
+
+
+KOREAN_COMMENT = "상자가 찌그러져 왔어요. 배송비 ₩3,000은 돌려주세요"
+
+
+def test_an_export_with_korean_comments_and_won_amounts_opens_in_korean_excel_as_written() -> None:
+    comment = {"conversation": "web-1", "kind": "comment"}
+    rows = [
+        {**comment, "ts": repr(at(9)), "category": "delivery", "comment": KOREAN_COMMENT},
+        {**comment, "ts": repr(at(10)), "category": "price", "comment": "=₩50,000 이상 무료"},
+    ]
+    first_chunk = streams.csv_start(streams.RATING_COLUMNS)
+    assert first_chunk == "\ufefftime,conversation,channel,language,kind,part,faq_id,score,agent,category,comment\r\n"
+    sent = (first_chunk + streams.csv_text(rows, streams.RATING_COLUMNS, header=False)).encode("utf-8")
+    assert sent.startswith(b"\xef\xbb\xbftime,")
+
+    opened = list(csv.DictReader(io.StringIO(excel_decode(sent))))
+    assert [(row["time"], row["category"], row["comment"]) for row in opened] == [
+        ("2026-11-18T09:00:00+09:00", "delivery", KOREAN_COMMENT),
+        ("2026-11-18T10:00:00+09:00", "price", "'=₩50,000 이상 무료"),  # still defused
+    ]
+    # The same bytes without the mark: Excel reads them as CP949 and the text is lost.
+    garbled = excel_decode(sent.removeprefix(b"\xef\xbb\xbf"))
+    assert KOREAN_COMMENT not in garbled
+    assert "₩" not in garbled
+    assert "상자" not in garbled
+
+
 @pytest.mark.parametrize(
     ("value", "safe"),
     [

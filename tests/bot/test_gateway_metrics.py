@@ -329,14 +329,15 @@ async def test_retraining_jobs_are_counted_by_outcome(
             if failure is not None:
                 raise failure
 
-        async def swap(_: Path) -> None:
+        async def swap(_: Path, __: str) -> None:
             return None
 
         monkeypatch.setattr(trainer, "_train", train)
         monkeypatch.setattr(trainer, "_check", check)
         monkeypatch.setattr(trainer, "_swap", swap)
         assert await trainer.run("sora") is not None
-    counts = {o: value(metrics, "maru_retrain_jobs_total", outcome=o) for o in ("done", "refused", "failed")}
+    outcomes = ("done", "unchanged", "refused", "failed")
+    counts = {o: value(metrics, "maru_retrain_jobs_total", outcome=o) for o in outcomes}
     assert counts == {o: (1.0 if o == outcome else 0.0) for o in counts}
 
 

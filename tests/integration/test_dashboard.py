@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from bot.dashboard import charts
 from bot.store.feedback import STORE_TIMEZONE, FeedbackStore, Scope, day_of
+from tests.bot.test_dashboard import excel_decode
 from tests.integration.axe import violations
 from tests.integration.stack import Stack
 
@@ -30,7 +31,8 @@ DAY = date.fromisoformat(day_of(time.time())) - timedelta(days=200)
 NEXT_DAY = DAY + timedelta(days=1)
 RANGE = f"from={DAY.isoformat()}&to={NEXT_DAY.isoformat()}"
 RUN = uuid.uuid4().hex[:8]
-HTML_COMMENT = f"<img src=x onerror=alert(1)> arrived broken {RUN}"
+# Korean and ₩ too: the exports must open in Excel on a Korean Windows as written.
+HTML_COMMENT = f"<img src=x onerror=alert(1)> 상자가 찌그러져 왔어요, ₩3,000 돌려주세요 {RUN}"
 # The charts' text alternatives for the data set below.
 CHART_TEXTS = {
     "csat": f"CSAT ratings per day, {DAY:%-d %b} to {NEXT_DAY:%-d %b}: "
@@ -205,14 +207,17 @@ def test_csv_exports(editor: httpx.Client) -> None:
     ratings = editor.get("/dashboard/export/ratings.csv")
     assert ratings.headers["content-type"] == "text/csv; charset=utf-8"
     assert ratings.headers["content-disposition"].startswith('attachment; filename="ratings-')
-    rows = [row for row in csv.DictReader(io.StringIO(ratings.text)) if RUN in row["conversation"]]
+    assert ratings.content.startswith(b"\xef\xbb\xbftime,conversation,channel,")  # UTF-8 with its byte-order mark
+    rows = [row for row in csv.DictReader(io.StringIO(excel_decode(ratings.content))) if RUN in row["conversation"]]
     assert sorted(row["kind"] for row in rows) == ["comment"] * 2 + ["csat"] * 7 + ["nps"] * 4 + ["thumb"] * 2
     comments = {row["category"]: row["comment"] for row in rows if row["kind"] == "comment"}
     assert comments == {"product": HTML_COMMENT, "other": "'" + FORMULA_COMMENT}  # a formula is defused
     assert {row["time"] for row in rows if row["kind"] == "nps"} == {f"{DAY.isoformat()}T10:00:00+09:00"}
 
     conversations = editor.get("/dashboard/export/conversations.csv?channel=web")
-    rows = [row for row in csv.DictReader(io.StringIO(conversations.text)) if RUN in row["conversation"]]
+    assert conversations.content.startswith(b"\xef\xbb\xbftime,started,conversation,")
+    opened = excel_decode(conversations.content)
+    rows = [row for row in csv.DictReader(io.StringIO(opened)) if RUN in row["conversation"]]
     assert [(row["started"][11:16], row["handoff"], row["contained"]) for row in rows] == [
         ("09:00", "0", "1"),
         ("12:00", "1", "0"),

@@ -2,8 +2,8 @@
 
 An answer edit is live for customers at once; a new FAQ and a moved phrasing are live at
 once too (live phrasings) and stay live through retraining and the swap, while a customer
-chatting meanwhile never sees an error; notices are published from the page; agents can't
-open editor routes.
+chatting meanwhile never sees an error; asked again with the data unchanged, the job ends at once
+with nothing to retrain; notices are published from the page; agents can't open editor routes.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from bot.texts import Texts
 from knowledge import KnowledgeBase
 from scripts.bench_common import SAMPLE_FAQ, SAMPLE_FAQ_UNSEEN
+from support.training_fingerprint import fingerprint_file, record_fingerprint, training_fingerprint
 from tests.integration.stack import MODEL, ROOT, Stack, free_port, rasa_headers, wait_until
+from tests.integration.test_retraining import model_id
 from tests.integration.test_widget_browser import open_chat, send
 
 pytestmark = pytest.mark.integration
@@ -71,7 +73,7 @@ TYPING_PAUSE_MS = 4000
 
 @pytest.fixture
 def editing_gateway(stack: Stack, tmp_path: Path, restored_knowledge: Path) -> Iterator[str]:
-    """A second gateway whose retrained models go to a temporary folder; the live model is restored after."""
+    """A second gateway whose retrained models go to ``tmp_path / "models"``; the live model is restored after."""
     models = tmp_path / "models"
     models.mkdir()
     shutil.copy(MODEL, models / "maru.tar.gz")
@@ -166,8 +168,9 @@ def test_agents_get_403_and_strangers_401_on_editor_routes(stack: Stack) -> None
 # A long chat through the whole retraining may read as frustrated and be handed to a person.
 @pytest.mark.usefixtures("browser_queue_left_as_found")
 def test_a_new_faq_is_live_at_once_and_through_the_swap_and_a_chatting_customer_sees_no_error(
-    stack: Stack, browser: Browser, editing_gateway: str
+    stack: Stack, browser: Browser, editing_gateway: str, tmp_path: Path
 ) -> None:
+    live_before = model_id(stack)
     stack.add_user("hyejin", "editor", "Hyejin", PASSWORD)
     editor = signed_in(browser, editing_gateway, "hyejin").new_page()
     editor.goto(editing_gateway + "/editor")
@@ -202,8 +205,57 @@ def test_a_new_faq_is_live_at_once_and_through_the_swap_and_a_chatting_customer_
     open_chat(newcomer, stack)
     send(newcomer, SAMPLE_FAQ_UNSEEN)
     expect(newcomer.locator(".maru-bot .maru-text").last).to_have_text(SAMPLE_FAQ["answer"], timeout=15_000)
-    for page in (editor, early, customer, newcomer):
+    for page in (early, customer, newcomer):
         page.context.close()
+    nothing_to_retrain_after_the_swap(stack, editor, editing_gateway, tmp_path / "models", live_before)
+    editor.context.close()
+
+
+def nothing_to_retrain_after_the_swap(stack: Stack, editor: Page, gateway_url: str, models: Path, before: str) -> None:
+    """The changed data was trained and swapped in; asked again without a change, the job ends at once."""
+    training = redis.Redis.from_url(stack.redis_url)
+    wait_until(lambda: not training.exists("training:lock"), 900, "the end of the round the moved phrasing queued")
+    # That round trained again if the move came after the first round read the data, else it had nothing to do.
+    assert training.hget("training:state", "state") in (b"done", b"unchanged"), training.hgetall("training:state")
+    assert model_id(stack) != before
+    assert fingerprint_file(models / "maru.tar.gz").read_text(encoding="utf-8") == training_fingerprint(ROOT)
+    retraining_ends_at_once_with_nothing_to_retrain(stack, editor, gateway_url, models, "hyejin")
+
+
+def test_a_retrain_asked_with_the_live_model_s_training_data_ends_at_once_with_nothing_to_retrain(
+    stack: Stack, browser: Browser, editing_gateway: str, tmp_path: Path
+) -> None:
+    models = tmp_path / "models"
+    record_fingerprint(models / "maru.tar.gz", training_fingerprint(ROOT))  # as `make train` records it
+    stack.add_user("dohyun", "editor", "Dohyun", PASSWORD)
+    editor = signed_in(browser, editing_gateway, "dohyun").new_page()
+    editor.goto(editing_gateway + "/editor")
+    retraining_ends_at_once_with_nothing_to_retrain(stack, editor, editing_gateway, models, "dohyun")
+    editor.context.close()
+
+
+def retraining_ends_at_once_with_nothing_to_retrain(
+    stack: Stack, editor: Page, gateway_url: str, models: Path, name: str
+) -> None:
+    """Asked from the editor's page, a retrain ends within seconds, and Rasa keeps its model."""
+    training = redis.Redis.from_url(stack.redis_url)
+    live = models / "maru.tar.gz"
+    live_id, live_bytes = model_id(stack), live.read_bytes()
+    csrf = editor.context.request.get(gateway_url + "/console/api/me").json()["csrf"]
+    asked = editor.context.request.post(gateway_url + "/editor/api/training", headers={"X-CSRF-Token": csrf})
+    assert (asked.status, asked.json()) == (202, {"training": "started"})
+    wait_until(lambda: not training.exists("training:lock"), 10, "the job with nothing to retrain")
+    state = {k.decode(): v.decode() for k, v in training.hgetall("training:state").items()}
+    assert (state["state"], state["progress"], state["editor"]) == ("unchanged", "100", name)
+    # No training, no 45 s check, no swap (which alone waits 5 s and stalls Rasa for about 10 s).
+    assert float(state["finished"]) - float(state["started"]) < 2.0
+    expect(editor.locator("#training-state")).to_have_text(
+        "Nothing to retrain: the live model was trained on the training data as it is now", timeout=5_000
+    )
+    expect(editor.locator("#training-progress")).to_have_attribute("value", "100")
+    assert model_id(stack) == live_id
+    assert live.read_bytes() == live_bytes
+    assert list(models.glob("candidates/*")) == []
 
 
 def add_sample_faq(editor: Page) -> None:

@@ -513,6 +513,7 @@
     api("/editor/api/training").then(function (t) {
       $("training-progress").value = Number(t.progress || 0);
       var text = t.state ? "Training: " + t.state : "No training yet";
+      if (t.state === "unchanged") text = "Nothing to retrain: the live model was trained on the training data as it is now";
       if (t.accuracy_after) text += " · FAQ accuracy " + Math.round(t.accuracy_before * 1000) / 10 + "% → " + Math.round(t.accuracy_after * 1000) / 10 + "%";
       if (t.error) text += " · " + t.error;
       $("training-state").textContent = text;
