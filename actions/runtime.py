@@ -19,7 +19,7 @@ from actions.policy import Policy
 from actions.profiles import ProfileStore
 from actions.store import Order, SqliteStore, StoreBackend
 from actions.verification import Turn, Verifier
-from knowledge import KnowledgeRepository
+from knowledge import KNOWLEDGE_DIR, KnowledgeRepository
 from support.language import LANGUAGE_SLOT, languages
 from support.mail import Mailer, MailSettings
 from support.redis_connection import async_client
@@ -60,7 +60,7 @@ def services() -> Services:
             verifier=Verifier(
                 store, profiles, Attempts(redis, limits), LoginCodes(redis, limits), Mailer(mail) if mail else None
             ),
-            knowledge=KnowledgeRepository(Path(_env("KNOWLEDGE_DIR", "data/knowledge"))),
+            knowledge=KnowledgeRepository(KNOWLEDGE_DIR),
             policy=Policy.load(),
             today=lambda: datetime.now(STORE_TIMEZONE).date(),
         )

@@ -15,6 +15,7 @@ from typing import TypeVar
 from bot.identity.tokens import MIN_SECRET_BYTES
 from bot.security.client_ip import Network, parse_networks
 from bot.security.origins import parse_origins
+from knowledge.base import KNOWLEDGE_DIR
 from support.hours import SUPPORT_FILE, support_file
 from support.mail import MailSettings
 
@@ -52,7 +53,7 @@ class Settings:
     canned_file: Path = PROJECT_ROOT / "data" / "support" / "canned.yml"
     feedback_file: Path = PROJECT_ROOT / "data" / "support" / "feedback.yml"
     person_requests_file: Path = PROJECT_ROOT / "data" / "support" / "person_requests.yml"
-    knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
+    knowledge_dir: Path = KNOWLEDGE_DIR
     models_dir: Path = PROJECT_ROOT / "models"
     changelog_file: Path = PROJECT_ROOT / "var" / "knowledge" / "changes.jsonl"
     retrain_accuracy_margin: float = 0.02

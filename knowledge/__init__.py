@@ -1,12 +1,13 @@
 """The store's FAQ knowledge base: loading, lookup, validation and safe editing of the YAML files."""
 
-from knowledge.base import Faq, KnowledgeBase, KnowledgeError, KnowledgeRepository
+from knowledge.base import KNOWLEDGE_DIR, Faq, KnowledgeBase, KnowledgeError, KnowledgeRepository
 from knowledge.changelog import Change, ChangeLog, Entry
 from knowledge.editing import EditConflict, EditRefused, KnowledgeEditor, NeedsConfirmation, lock_path
 from knowledge.validation import Report, Rules, check_directory, check_knowledge, validate_training_data
 from knowledge.yaml_io import TopicFile, dump_topic_file, read_directory, read_topic_file, write_files
 
 __all__ = [
+    "KNOWLEDGE_DIR",
     "Change",
     "ChangeLog",
     "EditConflict",

@@ -18,6 +18,9 @@ import yaml
 
 FAQ_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 REQUIRED_FAQ_FIELDS = ("id", "question", "answer", "phrasings")
+# The one knowledge folder: training (config.yml), Rasa, the actions and the editor all read it, so
+# it is not configurable (a second location would split what editors change from what is served).
+KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 
 
 class KnowledgeError(ValueError):

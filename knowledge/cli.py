@@ -15,13 +15,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from knowledge.base import Faq, KnowledgeBase, KnowledgeError
+from knowledge.base import KNOWLEDGE_DIR, Faq, KnowledgeBase, KnowledgeError
 from knowledge.changelog import Change
 from knowledge.editing import EditRefused, KnowledgeEditor
 from knowledge.validation import check_directory, validate_training_data
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DIRECTORY = Path(os.environ.get("KNOWLEDGE_DIR", ROOT / "data" / "knowledge"))
 DEFAULT_CHANGELOG = Path(os.environ.get("KNOWLEDGE_CHANGELOG", ROOT / "var" / "knowledge" / "changes.jsonl"))
 
 Command = Callable[[KnowledgeEditor, argparse.Namespace], int]
@@ -156,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--language", default="en", help="FAQ language (default: en)")
     common.add_argument("--editor", default=os.environ.get("USER") or getpass.getuser(), help="who makes the change")
-    common.add_argument("--dir", type=Path, default=DEFAULT_DIRECTORY, help="knowledge directory")
+    common.add_argument("--dir", type=Path, default=KNOWLEDGE_DIR, help="knowledge directory")
     common.add_argument("--changelog", type=Path, default=DEFAULT_CHANGELOG, help="change log (JSON lines)")
     parser = argparse.ArgumentParser(prog="python -m knowledge.cli", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")

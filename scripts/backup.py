@@ -38,6 +38,7 @@ from urllib.parse import urlparse
 
 import redis
 
+from knowledge.base import KNOWLEDGE_DIR
 from knowledge.editing import lock_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -536,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     """The command line: ``backup`` and ``restore``."""
     env = dict(os.environ)
     paths = argparse.ArgumentParser(add_help=False)
-    paths.add_argument("--knowledge-dir", type=Path, default=Path(env.get("KNOWLEDGE_DIR") or ROOT / "data/knowledge"))
+    paths.add_argument("--knowledge-dir", type=Path, default=KNOWLEDGE_DIR)
     paths.add_argument(
         "--changelog", type=Path, default=Path(env.get("KNOWLEDGE_CHANGELOG") or ROOT / "var/knowledge/changes.jsonl")
     )

@@ -24,7 +24,6 @@ export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_POR
 # The gateway's /health checks the action server here.
 export ACTIONS_URL="${ACTIONS_URL:-http://127.0.0.1:$ACTIONS_PORT}"
 export STORE_DB_PATH="${STORE_DB_PATH:-$VAR/store.sqlite3}"
-export KNOWLEDGE_DIR="${KNOWLEDGE_DIR:-$ROOT/data/knowledge}"
 export MODEL_DIR="${MODEL_DIR:-$ROOT/models}"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
