@@ -36,6 +36,8 @@ def test_a_message_is_in_the_language_its_letters_weigh_most_in(text: str, langu
         "   ",
         "mina.kim@example.com",
         "https://maru.example/faq",
+        "HTTP://MARU.EXAMPLE",
+        "www.maru.example 010-1234-5678",
         "010-1234-5678",
     ],
 )
@@ -50,6 +52,12 @@ def test_an_email_inside_a_korean_sentence_does_not_make_it_english() -> None:
 def test_markup_does_not_make_a_korean_message_english() -> None:
     assert LANGUAGES.detect("<b>배송</b> 언제 와요? <script>alert(1)</script>") == "ko"
     assert LANGUAGES.follow("ko", "<img src=x onerror=alert(1)>") == "ko"
+
+
+def test_a_huge_message_without_spaces_is_read_in_linear_time() -> None:
+    # 150,000 characters in one word took 30 s with a backtracking address pattern; pytest waits for it.
+    assert LANGUAGES.detect("audience" * 18_750) == "en"
+    assert LANGUAGES.detect("배송" * 75_000 + " <a" * 50_000) == "ko"
 
 
 def test_the_first_message_decides_the_conversation() -> None:
