@@ -143,9 +143,9 @@ def variation_in(variations: list[dict[str, Any]], language: str) -> dict[str, A
 
 
 def _language_bearing(text: str) -> str:
-    """The text without its addresses, links and markup.
+    r"""The text without its addresses, links and markup.
 
-    Word by word rather than one pattern such as ``\\S+@\\S+``: that backtracks over a long run
+    Word by word rather than one pattern such as ``\S+@\S+``: that backtracks over a long run
     without spaces in quadratic time (30 s for a 150,000-character message).
     """
     words = _MARKUP.sub(" ", text).split()
