@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from bot.channels.web_client import WebCustomer
 from bot.console.client import ConsoleAgent
 from bot.dashboard.metrics import percentile
@@ -81,7 +83,7 @@ async def answer_edits(editor: ConsoleAgent, gateway: str, rounds: int) -> list[
             customer = WebCustomer(gateway)
             await customer.connect()
             marked = f"{original} (edit {round_} {secrets.token_hex(3)})"
-            (await editor.post(f"/editor/api/faqs/{faq_id}/answer", {"answer": marked})).raise_for_status()
+            (await edit_answer(editor, faq_id, marked)).raise_for_status()
             saved = time.perf_counter()
             while True:  # the customer asks until the new text comes back
                 if await first_answer(customer, question) == marked:
@@ -90,8 +92,20 @@ async def answer_edits(editor: ConsoleAgent, gateway: str, rounds: int) -> list[
             seconds.append(time.perf_counter() - saved)
             await customer.close()
     finally:
-        await editor.post(f"/editor/api/faqs/{faq_id}/answer", {"answer": original})
+        await edit_answer(editor, faq_id, original)
     return seconds
+
+
+async def edit_answer(editor: ConsoleAgent, faq_id: str, answer: str) -> httpx.Response:
+    """Saves an FAQ's answer over its version as read now (the editor refuses a save without one)."""
+    return await editor.post(
+        f"/editor/api/faqs/{faq_id}/answer", {"answer": answer, "version": await version(editor, faq_id)}
+    )
+
+
+async def version(editor: ConsoleAgent, faq_id: str) -> str:
+    """The FAQ's version now."""
+    return str((await editor.http.get(f"/editor/api/faqs/{faq_id}")).json()["version"])
 
 
 async def training_finished(editor: ConsoleAgent, since: float) -> dict[str, str]:
@@ -155,7 +169,7 @@ async def main(edits: int) -> None:
           f"(held-out FAQ accuracy {job.get('accuracy_before')} -> {job.get('accuracy_after')})")  # fmt: skip
     print_chatter(chatter, job)
     retired = time.time()
-    await editor.post(f"/editor/api/faqs/{NEW_FAQ['id']}/retire")
+    await editor.post(f"/editor/api/faqs/{NEW_FAQ['id']}/retire", {"version": await version(editor, NEW_FAQ["id"])})
     print("rolling back: the benchmark FAQ is retired and the model retrained without it ...")
     await training_finished(editor, retired)
     await editor.close(log_out=True)

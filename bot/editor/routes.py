@@ -113,7 +113,7 @@ def editor_blueprint() -> Blueprint:
     @editor.post("/editor/api/faqs/<faq_id:str>/phrasings")
     @guard(EDITOR_ROLES)
     async def add_phrasing(request: Request, faq_id: str) -> HTTPResponse:
-        text, version, confirmed = _field(request, "text"), _version(request), _confirmed(request)
+        text, version, confirmed = _field(request, "text"), _version_if_given(request), _confirmed(request)
         return await _apply(
             request, lambda e, who: e.add_phrasing(who, _language(request), faq_id, text, version, confirmed)
         )
@@ -315,12 +315,17 @@ def _field(request: Request, name: str) -> str:
     return text_field(request, name, request.app.config.REQUEST_MAX_SIZE, BadEdit)
 
 
-def _version(request: Request) -> str | None:
-    """The FAQ's version the page read; none (a client that only adds, like the inbox) skips the check."""
+def _version(request: Request) -> str:
+    """The FAQ's version the client read: required by every change that could overwrite another editor's."""
     version = _body(request).get("version")
-    if version is not None and not isinstance(version, str):
+    if not isinstance(version, str):
         raise BadEdit("'version' must be the FAQ's version as read, a string")
     return version
+
+
+def _version_if_given(request: Request) -> str | None:
+    """The FAQ's version for an added phrasing; a client that only adds (the inbox) may skip the check."""
+    return _version(request) if _body(request).get("version") is not None else None
 
 
 def _confirmed(request: Request) -> bool:

@@ -120,6 +120,15 @@ def test_two_editors_save_the_same_answer_and_the_second_merges_knowingly(
     expect(conflict.get_by_label("Your text (edit it to merge, then save)")).to_have_value(seconds)
     assert focused(second) == "#conflict-title"
     assert answer_of("shipping_cost") == firsts  # nothing overwritten
+    # A client that sends no version at all cannot overwrite blindly either.
+    csrf = second.context.request.get(stack.gateway_url + "/console/api/me").json()["csrf"]
+    blind = second.context.request.post(
+        f"{stack.gateway_url}/editor/api/faqs/shipping_cost/answer",
+        data={"answer": seconds},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert (blind.status, blind.json()) == (400, {"error": "'version' must be the FAQ's version as read, a string"})
+    assert answer_of("shipping_cost") == firsts
 
     merged = firsts + " Orders are packed within a day."
     conflict.get_by_label("Your text (edit it to merge, then save)").fill(merged)
@@ -221,10 +230,10 @@ def test_the_log_is_filtered_by_faq_and_editor_and_paged_past_twenty(
         ("refund_timing", "Refunds take 3 business days."),
         *(("shipping_cost", a) for a in answers),
     ]:
+        url = f"{stack.gateway_url}/editor/api/faqs/{faq_id}"
+        version = page.context.request.get(url).json()["version"]
         saved = page.context.request.post(
-            f"{stack.gateway_url}/editor/api/faqs/{faq_id}/answer",
-            data={"answer": answer},
-            headers={"X-CSRF-Token": csrf},
+            url + "/answer", data={"answer": answer, "version": version}, headers={"X-CSRF-Token": csrf}
         )
         assert saved.ok, saved.text()
     page.reload()
