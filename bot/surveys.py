@@ -180,7 +180,7 @@ class Surveys:
         if agent:
             subject = await self.identities.subject(conversation)
             gap = self.config.agent_min_hours_between * 3600
-            survey = await self.state.start_agent_rating(conversation, draft, subject, gap)
+            survey = await self.state.start_agent_rating(conversation, draft, subject, self.clock(), gap)
         else:
             survey = await self.state.start(conversation, draft)
         if survey is None:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import WatchError
 
 STATE = "survey:{conversation}"
 ASKED = "survey:asked:{conversation}"
@@ -88,16 +89,25 @@ class SurveyStore:
         return started
 
     async def start_agent_rating(
-        self, conversation: str, survey: Survey, subject: str, min_seconds_between: float
+        self, conversation: str, survey: Survey, subject: str, now: float, min_seconds_between: float
     ) -> Survey | None:
         """Starts an agent-chat rating unless this customer (``subject``) was asked one within the gap.
 
         The conversation counts as asked too, so the bot-only rating keeps its once-per-conversation rule.
         """
-        gap = max(1, int(min_seconds_between))
-        if not await self._redis.set(AGENT_ASKED.format(subject=subject), 1, nx=True, ex=gap):
-            return None
-        await self._redis.set(ASKED.format(conversation=conversation), 1, ex=ASKED_SECONDS)
+        key = AGENT_ASKED.format(subject=subject)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(key)
+                last = await pipe.get(key)
+                if last is not None and now - float(last) < min_seconds_between:
+                    return None
+                pipe.multi()
+                pipe.set(key, repr(now), ex=max(1, int(min_seconds_between)))
+                pipe.set(ASKED.format(conversation=conversation), 1, ex=ASKED_SECONDS)
+                await pipe.execute()
+            except WatchError:
+                return None  # another instance asked this customer just now
         started = replace(survey, id=secrets.token_hex(6))
         await self.save(conversation, started)
         return started
