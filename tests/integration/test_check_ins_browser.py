@@ -1,0 +1,55 @@
+"""The console's check-ins page lists each check-in with its customer, agent, due time, state and outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import redis.asyncio as aioredis
+from playwright.sync_api import Browser, expect
+
+from bot.store.surveys import SurveyStore
+from tests.integration.stack import Stack
+from tests.integration.test_console_browser import log_out
+
+pytestmark = pytest.mark.integration
+PASSWORD = "integration-password"
+
+
+async def plan_check_ins(redis_url: str) -> None:
+    """One check-in answered "sorted", one sent and waiting, one still planned."""
+    client = aioredis.Redis.from_url(redis_url)
+    store = SurveyStore(client)
+    now = time.time()
+    # Due later than the gateway's own sweep looks: only this test sends them.
+    planned = (("web-ci-sorted", "Sun Park", 3600), ("web-ci-sent", "Dae Lee", 3600), ("web-ci-planned", "", 2 * 86400))
+    for conversation, name, due_in in planned:
+        context = {"agent": "yeri", "agent_name": "Yeri", "channel": "web", "customer": {"name": name} if name else {}}
+        await store.schedule_check_in(conversation, now + due_in, context)
+    for conversation, context in await store.due_check_ins(now + 7200):
+        await store.check_in_sent(conversation, context, now)
+    answered = await store.take_check_in_reply("web-ci-sorted")
+    assert answered is not None
+    await store.check_in_answered(answered["id"], "sorted", now)
+    await client.aclose()
+
+
+def test_the_console_lists_scheduled_sent_and_answered_check_ins(stack: Stack, browser: Browser) -> None:
+    stack.add_user("yeri", "agent", "Yeri", PASSWORD)
+    asyncio.run(plan_check_ins(stack.redis_url))
+    context = browser.new_context()
+    assert context.request.post(stack.gateway_url + "/console/login", data={"name": "yeri", "password": PASSWORD}).ok
+    page = context.new_page()
+    page.goto(stack.gateway_url + "/console")
+    page.get_by_role("link", name="Check-ins").click()
+    table = page.get_by_role("table", name="Check-ins")
+    answered = table.locator("tr", has_text="Sun Park (web-ci-sorted)")
+    expect(answered).to_contain_text("Yeri", timeout=10_000)
+    expect(answered).to_contain_text("answered")
+    expect(answered).to_contain_text("all sorted: closed with thanks")
+    expect(table.locator("tr", has_text="Dae Lee (web-ci-sent)")).to_contain_text("sent, no reply yet")
+    expect(table.locator("tr", has_text="web-ci-planned")).to_contain_text("scheduled")
+    assert page.locator("#error").text_content() == ""
+    log_out(page, stack)  # offline at once, for the tests that count agents
+    context.close()
