@@ -248,11 +248,12 @@ class Surveys:
         for conversation, context in await self.state.due_check_ins(self.clock()):
             language, channel = context.get("language", DEFAULT_LANGUAGE), context.get("channel", "web")
             text = self.texts.get("utter_check_in", language).format(agent=context.get("agent_name", ""))
+            # Marked sent first: a customer who answers at once is read as answering it.
+            await self.state.check_in_sent(conversation, context, self.clock())
             await self.delivery.record(conversation, channel, outgoing("bot", text))
             email = context.get("contact_email")
             if email and self.mail is not None:
                 await self.mail.check_in(conversation, email, language, context.get("agent_name", ""))
-            await self.state.check_in_sent(conversation, context, self.clock())
             await self.feedback.check_in(Scope(conversation, channel, language, self.clock()), "sent")
 
     async def _dispatch(self, conversation: str, channel: str, payload: str) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import pytest
 import redis
-import redis.asyncio as aioredis
 
 from bot.channels.web_client import WebCustomer
 from bot.console.client import ConsoleAgent
@@ -67,10 +66,10 @@ async def chat_resolved_by(walker: ConsoleAgent, customer: WebCustomer) -> str:
 
 async def check_in_arrives(stack: Stack, customer: WebCustomer, conversation: str) -> None:
     """Makes the planned check-in due now and waits for the gateway's sweep to send it."""
-    client = aioredis.Redis.from_url(stack.redis_url)
-    assert await client.zscore(CHECK_INS, conversation) is not None  # planned for the next business morning
-    await client.zadd(CHECK_INS, {conversation: 0})
-    await client.aclose()
+    client = redis.Redis.from_url(stack.redis_url)
+    assert client.zscore(CHECK_INS, conversation) is not None  # planned for the next business morning
+    client.zadd(CHECK_INS, {conversation: 0})
+    client.connection_pool.disconnect()
     check_in = text_of("utter_check_in", agent="Walker")
     while (await customer.next_message("bot", timeout=40))["text"] != check_in:
         continue

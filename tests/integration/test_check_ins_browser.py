@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis.asyncio as aioredis
@@ -32,12 +33,14 @@ async def plan_check_ins(redis_url: str) -> None:
     answered = await store.take_check_in_reply("web-ci-sorted")
     assert answered is not None
     await store.check_in_answered(answered["id"], "sorted", now)
-    await client.aclose()
+    await client.close(close_connection_pool=True)
 
 
 def test_the_console_lists_scheduled_sent_and_answered_check_ins(stack: Stack, browser: Browser) -> None:
     stack.add_user("yeri", "agent", "Yeri", PASSWORD)
-    asyncio.run(plan_check_ins(stack.redis_url))
+    # Playwright's sync API runs an event loop in this thread: the store's coroutines run in another one.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, plan_check_ins(stack.redis_url)).result()
     context = browser.new_context()
     assert context.request.post(stack.gateway_url + "/console/login", data={"name": "yeri", "password": PASSWORD}).ok
     page = context.new_page()
