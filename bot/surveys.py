@@ -71,9 +71,10 @@ class FeedbackConfig:
     check_in_enabled: bool
     check_in_hour: time
     agent_min_hours_between: float
-    check_in_min_confidence: float
     check_in_sorted_intents: frozenset[str]
+    check_in_sorted_min_confidence: float
     check_in_problem_intents: frozenset[str]
+    check_in_question_min_confidence: float
     previous_agent_first_minutes: float
 
     @classmethod
@@ -90,9 +91,10 @@ class FeedbackConfig:
             check_in_enabled=bool(raw["check_in"]["enabled"]),
             check_in_hour=time(int(hours), int(minutes)),
             agent_min_hours_between=float(raw["csat"]["agent_min_hours_between"]),
-            check_in_min_confidence=float(raw["check_in"]["min_confidence"]),
             check_in_sorted_intents=frozenset(raw["check_in"]["sorted_intents"]),
+            check_in_sorted_min_confidence=float(raw["check_in"]["sorted_min_confidence"]),
             check_in_problem_intents=frozenset(raw["check_in"]["problem_intents"]),
+            check_in_question_min_confidence=float(raw["check_in"]["question_min_confidence"]),
             previous_agent_first_minutes=float(raw["check_in"]["previous_agent_first_minutes"]),
         )
 
@@ -405,15 +407,19 @@ class Surveys:
 
 
 def read_check_in_reply(parsed: dict[str, Any], config: FeedbackConfig) -> str:
-    """How the assistant's reading of a check-in reply (Rasa's parse) is taken: sorted, reopened or question."""
+    """How the assistant's reading of a check-in reply (Rasa's parse) is taken: sorted, reopened or question.
+
+    Unsure readings go to people: a customer who says it is not sorted must not get a bot's guess.
+    """
     intent = parsed.get("intent") or {}
-    if float(intent.get("confidence") or 0.0) < config.check_in_min_confidence:
-        return QUESTION
-    if intent.get("name") in config.check_in_sorted_intents:
+    name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+    if name in config.check_in_sorted_intents and confidence >= config.check_in_sorted_min_confidence:
         return SORTED
-    if intent.get("name") in config.check_in_problem_intents:
+    if name in config.check_in_problem_intents:
         return REOPENED
-    return QUESTION
+    if confidence >= config.check_in_question_min_confidence:
+        return QUESTION
+    return REOPENED
 
 
 def answer_in(entries: list[Entry], message_id: str) -> Entry | None:

@@ -283,12 +283,14 @@ async def test_a_bot_only_rating_is_still_asked_once_per_conversation(surveys: S
 @pytest.mark.parametrize(
     ("intent", "confidence", "outcome"),
     [
-        ("affirm", 0.93, "sorted"),
-        ("thank", 0.71, "sorted"),
-        ("deny", 0.88, "reopened"),
-        ("request_human", 0.95, "reopened"),
-        ("check_order_status", 0.9, "question"),
-        ("thank", 0.3, "question"),  # too unsure to close anything: the assistant answers it
+        ("affirm", 0.68, "sorted"),  # "yes thanks"
+        ("thank", 0.45, "sorted"),  # "all good, thank you"
+        ("thank", 0.3, "reopened"),  # too unsure to close it: a person reads it
+        ("deny", 0.99, "reopened"),  # "아니요, 아직 해결 안 됐어요"
+        ("request_human", 0.97, "reopened"),  # "I need to talk to someone again"
+        ("nlu_fallback", 0.1, "reopened"),  # "No, it's still not sorted"
+        ("faq", 0.31, "reopened"),  # "no, the parcel never arrived"
+        ("faq", 0.76, "question"),  # "how much is shipping?"
     ],
 )
 def test_a_check_in_reply_is_read_by_its_intent(intent: str, confidence: float, outcome: str) -> None:
