@@ -21,7 +21,7 @@ from bot.rasa import RasaClient, RasaUnavailable
 from bot.store.identities import Identity, IdentityStore
 from bot.store.languages import ConversationLanguages
 from bot.store.limits import RateLimiter
-from bot.surveys import Surveys
+from bot.surveys import REOPENED, SORTED, Surveys, read_check_in_reply
 from bot.texts import Texts
 from bot.unanswered import Unanswered
 from support.language import languages
@@ -181,11 +181,32 @@ class Conversations:
         await self._surveys.customer_active(message.conversation)
         check_in = await self._surveys.check_in_reply(message.conversation)
         if check_in is not None:
-            return await self._desk.request(message.conversation, message.channel, reopened(check_in))
+            answered = await self._answer_check_in(message, check_in)
+            if answered is not None:
+                return answered
         if await self._unanswered.wants_person(message.conversation, message.text):
             return await self._unanswered.hand_over(message.conversation, message.channel)
         queued = handoff is not None and handoff.state == "queued"
         return await self._converse(message, language, new_session, queued=queued, received=received)
+
+    async def _answer_check_in(self, message: Incoming, check_in: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """Reads the reply to a check-in: sorted is closed with thanks, a problem goes back to people.
+
+        None for anything else (a new question): the assistant answers it as a normal message.
+        """
+        try:
+            outcome = read_check_in_reply(await self._rasa.parse(message.text), self._surveys.config)
+        except RasaUnavailable as error:
+            # Unread, the reply may be a problem: a person reads it rather than nobody.
+            logger.warning("could not read a check-in reply of %s: %s", message.conversation, error)
+            outcome = REOPENED
+        thanks = await self._surveys.check_in_answered(message.conversation, message.channel, check_in, outcome)
+        if outcome == SORTED:
+            return thanks
+        if outcome == REOPENED:
+            request = self._surveys.reopen_request(check_in)
+            return await self._desk.request(message.conversation, message.channel, request)
+        return None
 
     async def greet(self, conversation: str, channel: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Lets the assistant greet a customer it knows, before they type anything.
@@ -347,15 +368,3 @@ class Conversations:
         await self._desk.forget(conversation)
         await self._surveys.state.forget(conversation)
         await self._identities.unlink(conversation)
-
-
-def reopened(check_in: dict[str, Any]) -> dict[str, Any]:
-    """The handoff request of a customer who answered a check-in: back to people, with the earlier context."""
-    return {
-        "reason": "customer_request",
-        "reopened_after_check_in": True,
-        "previous_agent": check_in.get("agent_name"),
-        "language": check_in.get("language"),
-        "summary": check_in.get("summary") or {},
-        "customer": check_in.get("customer") or {},
-    }

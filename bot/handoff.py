@@ -170,6 +170,10 @@ class Desk:
 
     async def claim(self, conversation: str, agent: User) -> Handoff:
         """Gives a queued chat to the agent and tells the customer who joined."""
+        offer = await self.first_offer(await self.handoffs.get(conversation))
+        if offer is not None and offer["agent"] != agent.name:
+            left = max(1, round((offer["until"] - self.clock()) / 60))
+            raise DeskError(f"this chat is offered to {offer['name']} first (their earlier chat) for {left} more min")
         handoff = await self.handoffs.claim(conversation, agent.name, self.clock())
         if handoff is None:
             raise DeskError("this chat is not waiting any more: another agent may have claimed it")
@@ -178,6 +182,16 @@ class Desk:
         await self.outbox.publish_console({"type": "queue", "event": "claimed", "conversation": conversation})
         await self.announce_positions()
         return handoff
+
+    async def first_offer(self, handoff: Handoff | None) -> dict[str, Any] | None:
+        """The agent a queued chat is kept for: who had it before a check-in reopened it, while online and in time."""
+        offer = (handoff.context.get("first_offer") if handoff is not None else None) or {}
+        if handoff is None or handoff.state != "queued" or not offer.get("agent"):
+            return None
+        now = self.clock()
+        if float(offer.get("until") or 0) <= now or offer["agent"] not in await self.presence.online(now):
+            return None
+        return {"agent": str(offer["agent"]), "name": str(offer.get("name") or offer["agent"]), "until": offer["until"]}
 
     async def reply(self, conversation: str, agent: User, text: str) -> dict[str, Any]:
         """Delivers the agent's message and records it in the bot's tracker."""

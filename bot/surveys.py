@@ -47,6 +47,8 @@ GATEWAY_PAYLOADS = (RATE_ANSWER, CSAT, NPS, SKIP, OTHER_ANSWERS, REPHRASE)
 CSAT_SCORES = (1, 2, 3)
 NPS_SCORES = range(11)
 PERSON_PAYLOAD = '/request_human{"handoff_reason": "negative_feedback"}'
+# How a reply to a check-in was read (the console and the dashboard's counters use these words).
+SORTED, REOPENED, QUESTION = "sorted", "reopened", "question"
 
 
 class RatingRefused(ValueError):
@@ -68,6 +70,12 @@ class FeedbackConfig:
     nps_cooldown_days: int
     check_in_enabled: bool
     check_in_hour: time
+    agent_min_hours_between: float
+    check_in_sorted_intents: frozenset[str]
+    check_in_sorted_min_confidence: float
+    check_in_problem_intents: frozenset[str]
+    check_in_question_min_confidence: float
+    previous_agent_first_minutes: float
 
     @classmethod
     def load(cls, path: Path = DEFAULT_FILE) -> FeedbackConfig:
@@ -82,6 +90,12 @@ class FeedbackConfig:
             nps_cooldown_days=int(raw["nps"]["cooldown_days"]),
             check_in_enabled=bool(raw["check_in"]["enabled"]),
             check_in_hour=time(int(hours), int(minutes)),
+            agent_min_hours_between=float(raw["csat"]["agent_min_hours_between"]),
+            check_in_sorted_intents=frozenset(raw["check_in"]["sorted_intents"]),
+            check_in_sorted_min_confidence=float(raw["check_in"]["sorted_min_confidence"]),
+            check_in_problem_intents=frozenset(raw["check_in"]["problem_intents"]),
+            check_in_question_min_confidence=float(raw["check_in"]["question_min_confidence"]),
+            previous_agent_first_minutes=float(raw["check_in"]["previous_agent_first_minutes"]),
         )
 
 
@@ -155,13 +169,22 @@ class Surveys:
     async def ask(
         self, conversation: str, channel: str, language: str, agent: tuple[str, str] | None = None
     ) -> list[dict[str, Any]]:
-        """Asks for the end-of-chat rating once per conversation (agent part first when there was one)."""
+        """Asks for the end-of-chat rating (agent part first when there was one).
+
+        The bot-only rating is asked once per conversation; an agent's chat is rated every time, but a
+        customer at most once per ``agent_min_hours_between`` (per proven customer, else per conversation).
+        """
         if self.chance() >= self.config.sampling_rate:
             return []
         parts = ["agent", "bot"] if agent else ["bot"]
         name, display = agent or ("", "")
         draft = Survey("", channel, language, parts, agent=name, agent_name=display, asked_at=self.clock())
-        survey = await self.state.start(conversation, draft)
+        if agent:
+            subject = await self.identities.subject(conversation)
+            gap = self.config.agent_min_hours_between * 3600
+            survey = await self.state.start_agent_rating(conversation, draft, subject, self.clock(), gap)
+        else:
+            survey = await self.state.start(conversation, draft)
         if survey is None:
             return []
         return [await self.delivery.record(conversation, channel, self._rating_question(survey))]
@@ -187,19 +210,53 @@ class Surveys:
         """The check-in this message answers, if any."""
         return await self.state.take_check_in_reply(conversation)
 
+    async def check_in_answered(
+        self, conversation: str, channel: str, check_in: dict[str, Any], outcome: str
+    ) -> list[dict[str, Any]]:
+        """Records how the reply to a check-in was read; a "sorted" one is closed with thanks (returned)."""
+        language = str(check_in.get("language") or DEFAULT_LANGUAGE)
+        if check_in.get("id"):
+            await self.state.check_in_answered(str(check_in["id"]), outcome, self.clock())
+        await self.feedback.check_in(Scope(conversation, channel, language, self.clock()), outcome)
+        if outcome != SORTED:
+            return []
+        thanks = self.texts.get("utter_check_in_sorted", language).format(agent=check_in.get("agent_name", ""))
+        return [await self.delivery.record(conversation, channel, outgoing("bot", thanks))]
+
+    def reopen_request(self, check_in: dict[str, Any]) -> dict[str, Any]:
+        """The handoff request of a customer whose check-in reply says it is not sorted.
+
+        The agent who had the chat is offered it first for a while (``bot.handoff.Desk.first_offer``).
+        """
+        return {
+            "reason": "customer_request",
+            "reopened_after_check_in": True,
+            "previous_agent": check_in.get("agent_name"),
+            "first_offer": {
+                "agent": check_in.get("agent"),
+                "name": check_in.get("agent_name"),
+                "until": self.clock() + self.config.previous_agent_first_minutes * 60,
+            },
+            "language": check_in.get("language"),
+            "summary": check_in.get("summary") or {},
+            "customer": check_in.get("customer") or {},
+        }
+
     async def sweep(self) -> None:
         """Asks quiet customers for their rating and sends the check-ins that are due."""
         cutoff = self.clock() - self.config.inactivity_minutes * 60
         for conversation, channel in await self.state.idle_since(cutoff):
             await self.ask(conversation, channel, await self.languages.get(conversation))
         for conversation, context in await self.state.due_check_ins(self.clock()):
-            language = context.get("language", DEFAULT_LANGUAGE)
+            language, channel = context.get("language", DEFAULT_LANGUAGE), context.get("channel", "web")
             text = self.texts.get("utter_check_in", language).format(agent=context.get("agent_name", ""))
-            await self.delivery.record(conversation, context.get("channel", "web"), outgoing("bot", text))
+            # Marked sent first: a customer who answers at once is read as answering it.
+            await self.state.check_in_sent(conversation, context, self.clock())
+            await self.delivery.record(conversation, channel, outgoing("bot", text))
             email = context.get("contact_email")
             if email and self.mail is not None:
                 await self.mail.check_in(conversation, email, language, context.get("agent_name", ""))
-            await self.state.check_in_sent(conversation, context)
+            await self.feedback.check_in(Scope(conversation, channel, language, self.clock()), "sent")
 
     async def _dispatch(self, conversation: str, channel: str, payload: str) -> list[dict[str, Any]]:
         if payload.startswith(RATE_ANSWER):
@@ -347,6 +404,22 @@ class Surveys:
         tomorrow = datetime.fromtimestamp(self.clock(), self.support.timezone) + timedelta(days=1)
         start = datetime.combine(tomorrow.date(), self.config.check_in_hour, self.support.timezone)
         return self.support.next_opening(start).timestamp()
+
+
+def read_check_in_reply(parsed: dict[str, Any], config: FeedbackConfig) -> str:
+    """How the assistant's reading of a check-in reply (Rasa's parse) is taken: sorted, reopened or question.
+
+    Unsure readings go to people: a customer who says it is not sorted must not get a bot's guess.
+    """
+    intent = parsed.get("intent") or {}
+    name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+    if name in config.check_in_sorted_intents and confidence >= config.check_in_sorted_min_confidence:
+        return SORTED
+    if name in config.check_in_problem_intents:
+        return REOPENED
+    if confidence >= config.check_in_question_min_confidence:
+        return QUESTION
+    return REOPENED
 
 
 def answer_in(entries: list[Entry], message_id: str) -> Entry | None:

@@ -125,6 +125,7 @@ def console_blueprint() -> Blueprint:
                 **asdict(h),
                 "waiting_seconds": round(now - h.queued_at),
                 "identity": _as_dict(await identities.get(h.conversation)),
+                "first_offer": await desk.first_offer(h),
             }
             for h in await desk.handoffs.queued()
         ]
@@ -137,6 +138,17 @@ def console_blueprint() -> Blueprint:
                 "mail": await mail_overview(request.app.ctx.mail_queue, request.app.ctx.mailroom is not None, now),
             }
         )
+
+    @console.get("/console/check-ins")
+    @guard(CONVERSATION_ROLES)
+    async def check_ins_page(_: Request) -> HTTPResponse:
+        return await file(PAGES / "checkins.html")
+
+    @console.get("/console/api/check-ins")
+    @guard(CONVERSATION_ROLES)
+    async def check_ins(request: Request) -> HTTPResponse:
+        listed = await request.app.ctx.surveys.state.check_ins()
+        return json_response({"check_ins": [asdict(c) for c in listed]})
 
     @console.get("/console/api/agents")
     @guard(CONVERSATION_ROLES)

@@ -177,6 +177,25 @@ def handoffs(totals: Tally) -> Handoffs:
     return Handoffs(total, share(total, sessions), by_reason)
 
 
+@dataclass(frozen=True)
+class CheckIns:
+    """Next-day check-ins sent after agents' chats, and how customers answered them."""
+
+    sent: int
+    sorted: int
+    reopened: int
+    question: int
+    # The share of sent check-ins whose reply put the chat back in the queue.
+    reopened_rate: float | None
+
+
+def check_ins(totals: Tally) -> CheckIns:
+    """The check-in counters (``check_in|…|<sent, sorted, reopened, question>``)."""
+    counts = totals.get("check_in", {})
+    sent, reopened = counts.get("sent", 0), counts.get("reopened", 0)
+    return CheckIns(sent, counts.get("sorted", 0), reopened, counts.get("question", 0), share(reopened, sent))
+
+
 def percentile(values: Iterable[float], percent: int) -> float | None:
     """Nearest-rank percentile: the smallest value with at least ``percent`` % of the values at or below it.
 
@@ -245,6 +264,7 @@ def figures(totals: Tally, daily: Mapping[str, Tally], wait_values: list[float])
         "nps": asdict(nps(totals)),
         "containment": asdict(containment(totals)),
         "handoffs": asdict(handoffs(totals)),
+        "check_ins": asdict(check_ins(totals)),
         "queue_wait": asdict(waits(wait_values)),
         "faqs": [asdict(row) for row in faq_helpfulness(totals)],
         "frustration": [{"name": key, "count": count} for key, count in ranked(totals, "frustration")],

@@ -12,6 +12,7 @@ Counter fields in ``stats:<YYYY-MM-DD>`` are ``<metric>|<channel>|<language>|<ke
 - ``comment|…|<category>``
 - ``sessions|…|all``, ``contained|…|all``, ``reopened|…|all``
 - ``handoff|…|<reason>``, ``frustration|…|<signal>``, ``bot_failure|…|<cause>``
+- ``check_in|…|sent`` and ``check_in|…|<outcome>`` (sorted, reopened, question)
 
 Queue waits are kept per day in ``waits:<date>|<channel>|<language>`` lists (one
 number per handoff) for exact percentiles; the questions that were not understood
@@ -94,6 +95,10 @@ class FeedbackStore:
         """A survey comment (already redacted) with its category."""
         await self._count(scope, "comment", category)
         await self._log(scope, RATINGS_STREAM, kind="comment", category=category, comment=text, agent=agent or "")
+
+    async def check_in(self, scope: Scope, outcome: str) -> None:
+        """A check-in went out (``sent``) or its reply was read (``sorted``, ``reopened``, ``question``)."""
+        await self._count(scope, "check_in", outcome)
 
     async def handoff(self, scope: Scope, reason: str, frustration_signals: Iterable[str]) -> None:
         """A chat handed to people, and what frustrated the customer if that was why."""

@@ -6,8 +6,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import fakeredis
+import pytest
 
-from bot.handoff import LEAVE_QUEUE, Desk
+from bot.handoff import LEAVE_QUEUE, Desk, DeskError
 from bot.store.deliveries import QUEUE, Item
 from bot.store.transcripts import TranscriptStore
 from bot.store.users import User
@@ -157,3 +158,47 @@ async def test_a_queued_customer_who_switched_language_is_told_their_place_in_it
     await desk.languages.follow("web-a", "대기 순서가 어떻게 되나요?")
     [status] = await desk.still_queued("web-a", "web")
     assert status["text"] == TEXTS.get("utter_queue_still_waiting_unknown", "ko").format(position=1)
+
+
+async def reopened_for_mina(desk: Desk, clock: Clock) -> None:
+    """A check-in reply reopens a chat Mina had; it is kept for her for 10 minutes."""
+    offer = {"agent": "mina", "name": "Mina", "until": clock.now + 600}
+    await desk.request(
+        "web-c", "web", {"reopened_after_check_in": True, "previous_agent": "Mina", "first_offer": offer}
+    )
+
+
+async def test_a_reopened_chat_is_kept_for_its_previous_agent_while_online_and_in_time(
+    desk: Desk, clock: Clock
+) -> None:
+    await desk.presence.beat("mina", clock.now)
+    await desk.presence.beat("joon", clock.now)
+    await reopened_for_mina(desk, clock)
+    assert await desk.first_offer(await desk.handoffs.get("web-c")) == {
+        "agent": "mina",
+        "name": "Mina",
+        "until": clock.now + 600,
+    }
+    joon = User("joon", "agent", "Joon")
+    with pytest.raises(DeskError) as refused:
+        await desk.claim("web-c", joon)
+    assert str(refused.value) == "this chat is offered to Mina first (their earlier chat) for 10 more min"
+    clock.now += 600  # the ten minutes are over: anyone may claim it
+    await desk.presence.beat("joon", clock.now)
+    assert await desk.first_offer(await desk.handoffs.get("web-c")) is None
+    claimed = await desk.claim("web-c", joon)
+    assert claimed.agent == "joon"
+
+
+async def test_a_reopened_chat_is_not_kept_for_an_agent_who_is_offline(desk: Desk, clock: Clock) -> None:
+    await reopened_for_mina(desk, clock)
+    assert await desk.first_offer(await desk.handoffs.get("web-c")) is None
+    claimed = await desk.claim("web-c", User("joon", "agent", "Joon"))
+    assert claimed.agent == "joon"
+
+
+async def test_the_previous_agent_claims_a_chat_kept_for_them(desk: Desk, clock: Clock) -> None:
+    await desk.presence.beat("mina", clock.now)
+    await reopened_for_mina(desk, clock)
+    claimed = await desk.claim("web-c", User("mina", "agent", "Mina"))
+    assert (claimed.agent, claimed.context["previous_agent"]) == ("mina", "Mina")

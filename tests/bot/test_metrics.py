@@ -9,6 +9,7 @@ import pytest
 from bot.dashboard import metrics
 from bot.dashboard.metrics import (
     AgentCsat,
+    CheckIns,
     Containment,
     Csat,
     DayCsat,
@@ -218,3 +219,10 @@ def test_figures_gather_everything_as_json() -> None:
     assert figures["frustration"] == [{"name": "late_order", "count": 2}, {"name": "repetition", "count": 1}]
     assert figures["comment_categories"] == [{"name": "delivery", "count": 2}]
     assert [row["day"] for row in figures["csat_daily"]] == ["2026-11-16", "2026-11-17", "2026-11-18"]
+
+
+def test_check_ins_count_how_replies_were_read() -> None:
+    # 8 sent: 3 sorted, 2 reopened, 1 new question (2 unanswered) → 2 / 8 reopened after the check-in
+    counts = {"check_in": {"sent": 8, "sorted": 3, "reopened": 2, "question": 1}}
+    assert metrics.check_ins(counts) == CheckIns(8, 3, 2, 1, 0.25)
+    assert metrics.check_ins({}) == CheckIns(0, 0, 0, 0, None)

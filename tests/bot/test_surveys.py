@@ -20,7 +20,7 @@ from bot.store.outbox import Outbox
 from bot.store.surveys import SurveyStore
 from bot.store.transcripts import TranscriptStore
 from bot.support import SupportConfig
-from bot.surveys import FeedbackConfig, Surveys
+from bot.surveys import FeedbackConfig, Surveys, read_check_in_reply
 from bot.texts import Texts
 from knowledge import KnowledgeRepository
 
@@ -80,8 +80,8 @@ def text(name: str, **values: str) -> str:
     return TEXTS.get(name).format(**values)
 
 
-async def counters(redis: fakeredis.FakeAsyncRedis) -> dict[str, int]:
-    raw = await redis.hgetall("stats:2026-11-23")
+async def counters(redis: fakeredis.FakeAsyncRedis, day: str = "2026-11-23") -> dict[str, int]:
+    raw = await redis.hgetall(f"stats:{day}")
     return {k.decode(): int(v) for k, v in raw.items()}
 
 
@@ -240,3 +240,117 @@ async def test_a_customer_who_deleted_their_data_gets_no_check_in_or_survey(surv
     await surveys.sweep()
     assert await surveys.state.get("web-e") is None
     assert [e.role for e in await surveys.transcripts.read("web-e")] == ["bot"]  # the rating question, no check-in
+
+
+async def agent_rating_asked(surveys: Surveys, conversation: str) -> bool:
+    """Resolves an agent's chat of the conversation; True if the customer was asked to rate it."""
+    handoff = Handoff(conversation, "web", "customer_request", False, surveys.clock(), context={"language": "en"})
+    before = len(await surveys.transcripts.read(conversation))
+    await surveys.after_agent(handoff, "mina", "Mina")
+    texts = [entry.text for entry in (await surveys.transcripts.read(conversation))[before:]]
+    return text("utter_csat_question_agent", agent="Mina") in texts
+
+
+async def test_every_agent_chat_is_rated_but_a_customer_at_most_once_per_20_hours(
+    surveys: Surveys, clock: Clock
+) -> None:
+    assert await agent_rating_asked(surveys, "web-r")
+    clock.now += 24 * 3600  # the next day, a second chat with an agent: rated too
+    assert await agent_rating_asked(surveys, "web-r")
+    clock.now += 19 * 3600  # a third within the 20 hours of feedback.yml: not asked
+    assert not await agent_rating_asked(surveys, "web-r")
+
+
+async def test_the_agent_rating_cap_follows_a_proven_customer_across_conversations(
+    surveys: Surveys, clock: Clock, redis: fakeredis.FakeAsyncRedis
+) -> None:
+    for conversation in ("web-phone", "tg-77"):
+        await surveys.identities.record(conversation, Identity("code", "C1001", "Mina Kim"))
+    assert await agent_rating_asked(surveys, "web-phone")
+    assert not await agent_rating_asked(surveys, "tg-77")
+    assert await agent_rating_asked(surveys, "web-stranger")
+    assert await redis.ttl("survey:agent_asked:customer:C1001") == 20 * 3600
+
+
+async def test_a_bot_only_rating_is_still_asked_once_per_conversation(surveys: Surveys, clock: Clock) -> None:
+    assert await agent_rating_asked(surveys, "web-s")
+    clock.now += 24 * 3600
+    assert await surveys.ask("web-s", "web", "en") == []
+    assert len(await surveys.ask("web-t", "web", "en")) == 1
+    assert await surveys.ask("web-t", "web", "en") == []
+
+
+@pytest.mark.parametrize(
+    ("intent", "confidence", "outcome"),
+    [
+        ("affirm", 0.68, "sorted"),  # "yes thanks"
+        ("thank", 0.45, "sorted"),  # "all good, thank you"
+        ("thank", 0.3, "reopened"),  # too unsure to close it: a person reads it
+        ("deny", 0.99, "reopened"),  # "아니요, 아직 해결 안 됐어요"
+        ("request_human", 0.97, "reopened"),  # "I need to talk to someone again"
+        ("nlu_fallback", 0.1, "reopened"),  # "No, it's still not sorted"
+        ("faq", 0.31, "reopened"),  # "no, the parcel never arrived"
+        ("faq", 0.76, "question"),  # "how much is shipping?"
+    ],
+)
+def test_a_check_in_reply_is_read_by_its_intent(intent: str, confidence: float, outcome: str) -> None:
+    parsed = {"intent": {"name": intent, "confidence": confidence}}
+    assert read_check_in_reply(parsed, FeedbackConfig.load()) == outcome
+
+
+async def sent_check_in(surveys: Surveys, clock: Clock, conversation: str) -> dict[str, object]:
+    """An agent's chat, its check-in sent the next business morning, and the customer's reply taken."""
+    context = {"language": "ko", "summary": {"customer_said": ["화분이 깨져서 왔어요"]}, "customer": {"name": "Sun"}}
+    handoff = Handoff(conversation, "web", "frustration", True, clock.now, context=context)
+    await surveys.after_agent(handoff, "mina", "Mina")
+    clock.now = datetime(2026, 11, 24, 10, 0, tzinfo=SEOUL).timestamp()
+    await surveys.sweep()
+    reply = await surveys.check_in_reply(conversation)
+    assert reply is not None
+    return reply
+
+
+async def test_a_sorted_check_in_is_thanked_in_the_customers_language_and_logged(
+    surveys: Surveys, clock: Clock, redis: fakeredis.FakeAsyncRedis
+) -> None:
+    assert await surveys.state.check_ins() == []
+    check_in = await sent_check_in(surveys, clock, "web-k")
+    [thanks] = await surveys.check_in_answered("web-k", "web", check_in, "sorted")
+    assert thanks["text"] == TEXTS.get("utter_check_in_sorted", "ko").format(agent="Mina")
+    [entry] = await surveys.state.check_ins()
+    assert (entry.conversation, entry.agent, entry.agent_name, entry.customer) == ("web-k", "mina", "Mina", "Sun")
+    assert (entry.state, entry.outcome, entry.sent_at, entry.answered_at) == (
+        "answered",
+        "sorted",
+        clock.now,
+        clock.now,
+    )
+    assert await counters(redis, "2026-11-24") == {"check_in|web|ko|sent": 1, "check_in|web|ko|sorted": 1}
+
+
+async def test_a_problem_reopens_with_the_summary_and_the_previous_agent_first(surveys: Surveys, clock: Clock) -> None:
+    check_in = await sent_check_in(surveys, clock, "web-p")
+    assert await surveys.check_in_answered("web-p", "web", check_in, "reopened") == []
+    assert surveys.reopen_request(check_in) == {
+        "reason": "customer_request",
+        "reopened_after_check_in": True,
+        "previous_agent": "Mina",
+        "first_offer": {"agent": "mina", "name": "Mina", "until": clock.now + 10 * 60},
+        "language": "ko",
+        "summary": {"customer_said": ["화분이 깨져서 왔어요"]},
+        "customer": {"name": "Sun"},
+    }
+
+
+async def test_a_newer_check_in_replaces_the_planned_one_and_forget_drops_the_log(
+    surveys: Surveys, clock: Clock
+) -> None:
+    handoff = Handoff("web-n", "web", "customer_request", False, clock.now, context={"language": "en"})
+    await surveys.after_agent(handoff, "mina", "Mina")
+    await surveys.after_agent(handoff, "joon", "Joon")
+    assert sorted((c.agent, c.state) for c in await surveys.state.check_ins()) == [
+        ("joon", "scheduled"),
+        ("mina", "replaced"),
+    ]
+    await surveys.state.forget("web-n")
+    assert await surveys.state.check_ins() == []

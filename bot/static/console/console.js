@@ -138,12 +138,24 @@
       who.appendChild(identityBadge(h.identity, (h.context || {}).customer));
       who.appendChild(languageBadge(h));
       if (h.priority) who.appendChild(make("span", " priority", "priority"));
+      var reopened = checkInMark(h);
+      if (reopened) who.appendChild(reopened);
       cell(row, reasonLabel(h.reason)); cell(row, minutes(h.waiting_seconds)); cell(row, firstAsk(h));
       cell(row, "").appendChild(button("Claim", function () { claim(h.conversation); },
         "Claim chat with " + customerOf(h), "claim:" + h.conversation));
       body.appendChild(row);
     });
     $("queued-count").textContent = queued.length;
+  }
+
+  /* A chat a customer reopened by answering their check-in: says so, who had it, and whom it waits for first. */
+  function checkInMark(handoff) {
+    var context = handoff.context || {};
+    if (!context.reopened_after_check_in) return null;
+    var text = " check-in reply";
+    if (context.previous_agent) text += " · previously " + context.previous_agent;
+    if (handoff.first_offer) text += " · for " + handoff.first_offer.name + " first until " + clock(handoff.first_offer.until);
+    return make("span", text, "check-in-reply");
   }
 
   function renderAssigned(assigned) {
@@ -366,6 +378,8 @@
     var summary = context.summary || {};
     var heading = make("h2", "Handed off: " + reasonLabel(handoff.reason) + (handoff.priority ? " (priority)" : "") +
       (handoff.agent ? " · with " + handoff.agent : " · waiting"));
+    var reopened = checkInMark(handoff);
+    if (reopened) heading.appendChild(reopened);
     heading.appendChild(languageBadge(handoff));
     box.appendChild(heading);
     if (context.interrupted_flow) box.appendChild(make("p", "Interrupted: " + context.interrupted_flow));

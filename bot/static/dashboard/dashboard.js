@@ -80,6 +80,13 @@
     $("wait-note").textContent = "p90 " + seconds(data.queue_wait.p90_seconds) + " · " + data.queue_wait.count + " waits";
   }
 
+  /* Check-ins after agents' chats: how many customers said it was not sorted, of those asked. */
+  function showCheckIns(checkIns) {
+    $("check-in-reopened").textContent = checkIns.reopened;
+    $("check-in-note").textContent = percent(checkIns.reopened_rate) + " of " + checkIns.sent + " check-ins sent · " +
+      checkIns.sorted + " sorted · " + checkIns.question + " new questions";
+  }
+
   function showTables(data) {
     var rated = data.csat_daily.filter(function (d) { return d.counts["1"] + d.counts["2"] + d.counts["3"] > 0; });
     fillTable("csat-days", rated, function (d) {
@@ -127,6 +134,7 @@
       var query = formQuery().toString();
       window.history.replaceState(null, "", "/dashboard?" + query);
       showFigures(data);
+      showCheckIns(data.check_ins);
       showTables(data);
       showComments(data.comments);
       showCharts(query, data.chart_texts);
