@@ -96,7 +96,6 @@ async def test_a_job_on_the_live_model_s_data_ends_as_nothing_to_retrain(
         "progress": "100",
         "editor": "sora",
     }
-    assert float(state["finished"]) - float(state["started"]) < 2.0
     assert await trainer.store.lines() == [NOTHING_TO_RETRAIN]
     assert (steps.trained, steps.checked, steps.loaded) == (0, 0, [])
     assert model.read_bytes() == OLD_MODEL
