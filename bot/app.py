@@ -164,7 +164,13 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
             mail=app.ctx.mailroom,
         )
         app.ctx.followup_desk = FollowUpDesk(
-            app.ctx.followups, app.ctx.desk.handoffs, app.ctx.identities, app.ctx.delivery, time.time
+            app.ctx.followups,
+            app.ctx.desk.handoffs,
+            app.ctx.identities,
+            app.ctx.delivery,
+            app.ctx.mail_queue,
+            time.time,
+            mail=app.ctx.mailroom,
         )
         app.ctx.conversations = Conversations(
             app.ctx.rasa,

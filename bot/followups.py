@@ -5,6 +5,8 @@ A 😞 promises an answer by the end of the next business day in the team's time
 due time. Taking a follow-up gives its conversation to the agent as a handoff without a
 queue, so the agent's messages reach the customer on their channel and the customer's
 replies go to the agent, as in any live handoff; "Done" gives the conversation back to the bot.
+The agent's answers are also emailed only to a customer who gave an address to be answered at
+(an email callback in the same conversation).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from typing import Any
 
 from bot.delivery import Delivery
 from bot.handoff import DeskError
+from bot.mail.mailroom import Mailroom
 from bot.store.followups import FollowUp, FollowUpStore
 from bot.store.handoffs import Handoff, HandoffStore
 from bot.store.identities import Identity, IdentityStore
+from bot.store.mail_queue import Mail, MailQueue
 from bot.store.users import User
+from bot.texts import DEFAULT_LANGUAGE
 from support.hours import OpeningHours
 from support.locale import write_moment
 
@@ -54,7 +59,10 @@ class FollowUpDesk:
     handoffs: HandoffStore
     identities: IdentityStore
     delivery: Delivery
+    mail_queue: MailQueue
     clock: Callable[[], float]
+    # Mail to customers; None when no SMTP server is configured.
+    mail: Mailroom | None = None
 
     async def take(self, followup_id: str, agent: User) -> FollowUp:
         """Makes the agent the follow-up's only owner and gives them its conversation."""
@@ -82,10 +90,30 @@ class FollowUpDesk:
         await self._changed(closed.conversation)
         return closed
 
+    async def mail_reply(self, conversation: str, agent: User, text: str) -> Mail | None:
+        """Also emails the agent's answer to a follow-up they own, if the customer left an address to be reached at."""
+        handoff = await self.handoffs.get(conversation)
+        if self.mail is None or handoff is None or handoff.agent != agent.name or "followup" not in handoff.context:
+            return None
+        email = await self.contact_email(conversation)
+        if email is None:
+            return None
+        language = str(handoff.context.get("language") or DEFAULT_LANGUAGE)
+        return await self.mail.follow_up_reply(conversation, email, language, agent, text)
+
+    async def contact_email(self, conversation: str) -> str | None:
+        """The address the customer gave in this conversation to be answered by email (an email callback)."""
+        booked = [m.to for m in await self.mail_queue.of_conversation(conversation) if m.kind == "callback_booked"]
+        return booked[-1] if booked else None
+
     async def row(self, followup: FollowUp) -> dict[str, Any]:
-        """The follow-up as the console shows it: with who the customer is."""
+        """The follow-up as the console shows it: with who the customer is and the address they left, if any."""
         identity = await self.identities.get(followup.conversation)
-        return {**asdict(followup), "customer": customer_label(identity, followup.conversation)}
+        return {
+            **asdict(followup),
+            "customer": customer_label(identity, followup.conversation),
+            "contact_email": await self.contact_email(followup.conversation),
+        }
 
     async def rows(self, followups: list[FollowUp]) -> list[dict[str, Any]]:
         """Rows for several follow-ups."""

@@ -202,8 +202,9 @@ def console_blueprint() -> Blueprint:
     @console.post("/console/api/conversations/<conversation:str>/reply")
     @guard(CONVERSATION_ROLES)
     async def reply(request: Request, conversation: str) -> HTTPResponse:
-        text = _text_field(request)
-        message = await request.app.ctx.desk.reply(conversation, user_of(request.ctx.session), text)
+        text, agent = _text_field(request), user_of(request.ctx.session)
+        message = await request.app.ctx.desk.reply(conversation, agent, text)
+        await request.app.ctx.followup_desk.mail_reply(conversation, agent, text)
         return json_response(message)
 
     @console.post("/console/api/conversations/<conversation:str>/notes")

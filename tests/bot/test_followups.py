@@ -12,15 +12,17 @@ import pytest
 from bot.delivery import Delivery
 from bot.followups import FollowUpDesk, customer_label, due_after, promised_time
 from bot.handoff import DeskError
+from bot.mail.mailroom import Mailroom
 from bot.store.deliveries import DeliveryQueue
 from bot.store.followups import FollowUp, FollowUpStore
 from bot.store.handoffs import Handoff, HandoffStore
 from bot.store.identities import Identity, IdentityStore
+from bot.store.mail_queue import Mail, MailQueue
 from bot.store.outbox import Outbox
 from bot.store.transcripts import TranscriptStore
 from bot.store.users import User
 from bot.support import SupportConfig
-from tests.bot.conftest import MONDAY_10AM, Clock
+from tests.bot.conftest import MONDAY_10AM, TEXTS, Clock
 
 SEOUL = ZoneInfo("Asia/Seoul")
 YUNA = User("yuna", "agent", "Yuna")
@@ -35,7 +37,9 @@ def followups(redis: fakeredis.FakeAsyncRedis) -> FollowUpStore:
 @pytest.fixture
 def desk(redis: fakeredis.FakeAsyncRedis, followups: FollowUpStore, clock: Clock) -> FollowUpDesk:
     delivery = Delivery(TranscriptStore(redis), Outbox(redis, redis), DeliveryQueue(redis), clock)
-    return FollowUpDesk(followups, HandoffStore(redis), IdentityStore(redis), delivery, clock)
+    queue = MailQueue(redis)
+    mail = Mailroom(queue, TEXTS, SEOUL, clock)
+    return FollowUpDesk(followups, HandoffStore(redis), IdentityStore(redis), delivery, queue, clock, mail=mail)
 
 
 async def filed(followups: FollowUpStore, conversation: str = "web-a", channel: str = "web") -> FollowUp:
@@ -147,3 +151,28 @@ async def test_a_follow_up_stored_before_owners_reads_back(
     old = await followups.get("old")
     assert old == FollowUp("old", "web-a", "web", "nps", 3, 1.0)
     assert (old.owner, old.history, old.due) == ("", [], 0.0)
+
+
+async def test_answers_are_emailed_only_to_a_customer_who_left_an_address(desk: FollowUpDesk) -> None:
+    followup = await filed(desk.followups)
+    await desk.take(followup.id, YUNA)
+    assert await desk.mail_reply("web-a", YUNA, "We resent it.") is None  # no address left: the chat only
+    assert (await desk.row(followup))["contact_email"] is None
+
+    booked = Mail("", "minji@example.com", "s", "b", "ko", "callback_booked", "web-a", MONDAY_10AM, "cb-1")
+    await desk.mail_queue.enqueue(booked)
+    assert (await desk.row(followup))["contact_email"] == "minji@example.com"
+    assert await desk.mail_reply("web-a", MINA, "Not my follow-up") is None
+    mail = await desk.mail_reply("web-a", YUNA, "We resent it.")
+    assert mail is not None
+    assert (mail.to, mail.kind, mail.language, mail.agent) == ("minji@example.com", "follow_up_reply", "ko", "yuna")
+    assert mail.subject == TEXTS.get("utter_mail_follow_up_reply_subject", "ko")
+    body = TEXTS.get("utter_mail_follow_up_reply", "ko").format(agent="Yuna", text="We resent it.")
+    assert mail.body == f"{body}\n\n{TEXTS.get('utter_mail_footer', 'ko')}\n"
+
+    mailroom, desk.mail = desk.mail, None
+    assert await desk.mail_reply("web-a", YUNA, "no SMTP server") is None
+    desk.mail = mailroom
+    await desk.done(followup.id, YUNA, "resent")
+    assert await desk.mail_reply("web-a", YUNA, "after Done") is None  # the chat is the bot's again
+    assert len(await desk.mail_queue.of_conversation("web-a")) == 2

@@ -194,7 +194,8 @@
   }
 
   /* --- mail to customers ------------------------------------------------------ */
-  var MAIL_KINDS = { callback_booked: "confirmation", callback_reply: "reply", check_in: "check-in" };
+  var MAIL_KINDS = { callback_booked: "confirmation", callback_reply: "reply", check_in: "check-in",
+    follow_up_reply: "follow-up reply" };
   function clock(seconds) { return new Date(seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
 
   // "reply: sent 14:02", "confirmation: queued, try 3 at 14:05 (the connection … failed)", "reply: failed (…)".
@@ -311,7 +312,8 @@
   function renderFollowUp(f) {
     var box = $("follow-up"); box.hidden = !f; if (!f) return;
     $("follow-up-facts").textContent = f.customer + " · " + f.channel + " · " + (f.language || "").toUpperCase() +
-      " · " + ratingLabel(f) + " · due " + when(f.due) + " · " + (f.state === "done" ? "done" : "owner: " + (f.owner || "nobody yet"));
+      " · " + ratingLabel(f) + " · due " + when(f.due) + " · " + (f.state === "done" ? "done" : "owner: " + (f.owner || "nobody yet")) +
+      (f.contact_email ? " · your messages are also emailed to " + f.contact_email : "");
     $("follow-up-comment").textContent = f.comment || "(no comment)";
     var history = $("follow-up-history"); history.textContent = "";
     f.history.forEach(function (event) { history.appendChild(make("li", historyLine(event))); });
