@@ -23,6 +23,7 @@ from bot.delivery import Delivery
 from bot.editor.notices import notices_blueprint
 from bot.editor.routes import editor_blueprint
 from bot.editor.training import Trainer
+from bot.followups import FollowUpDesk
 from bot.handoff import Desk
 from bot.health import health_blueprint
 from bot.identity.sessions import store_login_verifier
@@ -160,6 +161,15 @@ def create_app(settings: Settings, name: str = "maru_gateway") -> Sanic:
             config=app.ctx.support,
             analytics=app.ctx.analytics,
             clock=time.time,
+            mail=app.ctx.mailroom,
+        )
+        app.ctx.followup_desk = FollowUpDesk(
+            app.ctx.followups,
+            app.ctx.desk.handoffs,
+            app.ctx.identities,
+            app.ctx.delivery,
+            app.ctx.mail_queue,
+            time.time,
             mail=app.ctx.mailroom,
         )
         app.ctx.conversations = Conversations(

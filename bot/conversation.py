@@ -38,6 +38,8 @@ WIDGET_LABELS = (
     "title", "open", "close", "placeholder", "send", "typing", "reconnecting", "sending", "too_long", "history",
     # the names of the emoji-only rating buttons
     "helpful", "not_helpful", "csat_1", "csat_2", "csat_3",
+    # the chat button's count of messages from the team that came while it was closed
+    "unread",
 )  # fmt: skip
 QUEUE_STATUS_INSTEAD = ("utter_greet", "utter_welcome", "utter_default", "utter_did_you_mean", "utter_out_of_scope")
 

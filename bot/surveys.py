@@ -20,6 +20,7 @@ import yaml
 
 from bot.comments import categorise
 from bot.delivery import Delivery, outgoing
+from bot.followups import due_after, promised_time
 from bot.mail.mailroom import Mailroom
 from bot.observability.metrics import GatewayMetrics
 from bot.redaction import redact
@@ -344,12 +345,14 @@ class Surveys:
         if comment:
             await self.feedback.comment(scope, categorise(comment, survey.language), comment, survey.agent or None)
         lowest = min(survey.scores.values())
-        if lowest == 1:
-            await self._follow_up(conversation, survey, "csat", lowest, comment)
+        filed = await self._follow_up(conversation, survey, "csat", lowest, comment) if lowest == 1 else None
         if comment and survey.agent and survey.scores.get("agent") == 3:
             await self.followups.add_kudos(survey.agent, Kudos(conversation, comment, self.clock()))
-        thanks = {1: "utter_csat_thanks_negative", 2: "utter_csat_thanks_neutral", 3: "utter_csat_thanks_positive"}
-        replies = [await self._say(conversation, survey.channel, thanks[lowest], survey.language)]
+        if filed is not None:
+            replies = [await self._promise(conversation, survey, filed)]
+        else:
+            thanks = {2: "utter_csat_thanks_neutral", 3: "utter_csat_thanks_positive"}
+            replies = [await self._say(conversation, survey.channel, thanks[lowest], survey.language)]
         cooldown = self.config.nps_cooldown_days * 24 * 3600
         if self.chance() < self.config.nps_share and await self.state.claim_nps(
             await self.identities.subject(conversation), cooldown
@@ -375,10 +378,19 @@ class Surveys:
         await self.state.end(conversation)
         return [await self._say(conversation, survey.channel, "utter_nps_thanks", survey.language)]
 
-    async def _follow_up(self, conversation: str, survey: Survey, kind: str, score: int, comment: str) -> None:
+    async def _follow_up(self, conversation: str, survey: Survey, kind: str, score: int, comment: str) -> FollowUp:
+        due = due_after(self.support.opening, self.clock()).timestamp()
         followup = FollowUp("", conversation, survey.channel, kind, score, self.clock(), comment, survey.agent)
-        await self.followups.create(followup)
+        followup = replace(followup, language=survey.language, due=due)
+        filed = await self.followups.create(followup)
         await self.delivery.console({"type": "followups", "event": "created", "conversation": conversation})
+        return filed
+
+    async def _promise(self, conversation: str, survey: Survey, filed: FollowUp) -> dict[str, Any]:
+        """The apology after a 😞, naming the follow-up's due time: the promise is exactly what was filed."""
+        due = promised_time(datetime.fromtimestamp(filed.due, self.support.timezone), survey.language)
+        text = self.texts.get("utter_csat_thanks_negative", survey.language).format(due=due)
+        return await self.delivery.record(conversation, survey.channel, outgoing("bot", text))
 
     def _rating_question(self, survey: Survey) -> dict[str, Any]:
         part = survey.next_part or "bot"

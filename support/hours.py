@@ -69,6 +69,15 @@ class OpeningHours:
                 return max(span[0], local)
         raise ValueError("no opening hours in the next two weeks; check data/support/handoff.yml")
 
+    def next_business_day_end(self, moment: datetime) -> datetime:
+        """When the first working day after ``moment``'s local day closes, in the team's time zone."""
+        local = moment.astimezone(self.timezone)
+        for offset in range(1, SEARCH_DAYS):
+            span = self.on((local + timedelta(days=offset)).date())
+            if span is not None:
+                return span[1]
+        raise ValueError("no opening hours in the next two weeks; check data/support/handoff.yml")
+
 
 @lru_cache(maxsize=8)
 def _public_holidays(country: str, year: int) -> frozenset[date]:

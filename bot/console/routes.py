@@ -48,6 +48,7 @@ PAGES = Path(__file__).resolve().parent.parent / "static" / "console"
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 MAX_AGENT_TEXT = 4000
 HEARTBEAT_SECONDS = 10
+DONE_FOLLOW_UPS_SHOWN = 50
 
 
 def _locked_out(wait_seconds: int) -> HTTPResponse:
@@ -178,6 +179,7 @@ def console_blueprint() -> Blueprint:
                 },
                 "transcript": [asdict(entry) for entry in transcript],
                 "notes": [asdict(note) for note in notes],
+                "follow_up": await ctx.followup_desk.of_conversation(conversation),
                 "canned": canned_replies(
                     ctx.settings.canned_file,
                     await ctx.desk.language(conversation, handoff),
@@ -212,8 +214,9 @@ def console_blueprint() -> Blueprint:
     @console.post("/console/api/conversations/<conversation:str>/reply")
     @guard(CONVERSATION_ROLES)
     async def reply(request: Request, conversation: str) -> HTTPResponse:
-        text = _text_field(request)
-        message = await request.app.ctx.desk.reply(conversation, user_of(request.ctx.session), text)
+        text, agent = _text_field(request), user_of(request.ctx.session)
+        message = await request.app.ctx.desk.reply(conversation, agent, text)
+        await request.app.ctx.followup_desk.mail_reply(conversation, agent, text)
         return json_response(message)
 
     @console.post("/console/api/conversations/<conversation:str>/notes")
@@ -271,21 +274,28 @@ def console_blueprint() -> Blueprint:
     @console.get("/console/api/follow-ups")
     @guard(CONVERSATION_ROLES)
     async def follow_ups(request: Request) -> HTTPResponse:
-        followups = request.app.ctx.followups
+        followups, desk = request.app.ctx.followups, request.app.ctx.followup_desk
         kudos = await followups.kudos(request.ctx.session.user)
         return json_response(
-            {"follow_ups": [asdict(f) for f in await followups.open()], "kudos": [asdict(k) for k in kudos]}
+            {
+                "follow_ups": await desk.rows(await followups.open()),
+                "done": await desk.rows(await followups.done_list(DONE_FOLLOW_UPS_SHOWN)),
+                "kudos": [asdict(k) for k in kudos],
+            }
         )
+
+    @console.post("/console/api/follow-ups/<followup_id:str>/take")
+    @guard(CONVERSATION_ROLES)
+    async def follow_up_take(request: Request, followup_id: str) -> HTTPResponse:
+        desk = request.app.ctx.followup_desk
+        return json_response(await desk.row(await desk.take(followup_id, user_of(request.ctx.session))))
 
     @console.post("/console/api/follow-ups/<followup_id:str>/done")
     @guard(CONVERSATION_ROLES)
     async def follow_up_done(request: Request, followup_id: str) -> HTTPResponse:
         note = str(_body(request).get("note") or "")[:MAX_AGENT_TEXT]
-        closed = await request.app.ctx.followups.done(followup_id, request.ctx.session.user, note)
-        if closed is None:
-            raise DeskError("this follow-up is already done")
-        await request.app.ctx.outbox.publish_console({"type": "followups", "event": "done"})
-        return json_response(asdict(closed))
+        desk = request.app.ctx.followup_desk
+        return json_response(await desk.row(await desk.done(followup_id, user_of(request.ctx.session), note)))
 
     @console.websocket("/console/socket")
     async def socket(request: Request, ws: Any) -> None:

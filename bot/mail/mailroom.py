@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.store.callbacks import Callback
 from bot.store.mail_queue import Mail, MailQueue
+from bot.store.users import User
 from bot.texts import Texts
 from support.locale import write_moment
 
@@ -55,6 +56,14 @@ class Mailroom:
         names = ("utter_mail_check_in_subject", "utter_mail_check_in")
         subject, body = self._write(*names, language, values)
         mail = Mail("", to, subject, body, language, "check_in", conversation, self._clock())
+        return await self.queue.enqueue(mail)
+
+    async def follow_up_reply(self, conversation: str, to: str, language: str, agent: User, text: str) -> Mail:
+        """An agent's answer to a follow-up, for a customer who left this address for a callback."""
+        values = {"agent": agent.display_name, "text": text}
+        names = ("utter_mail_follow_up_reply_subject", "utter_mail_follow_up_reply")
+        subject, body = self._write(*names, language, values)
+        mail = Mail("", to, subject, body, language, "follow_up_reply", conversation, self._clock(), agent=agent.name)
         return await self.queue.enqueue(mail)
 
     async def forget(self, conversation: str) -> None:

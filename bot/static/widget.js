@@ -30,6 +30,11 @@
   var MAX_SEND_CHARS = 40000;
   var pending = loadPending();
   var sessionToken = loadSessionToken();
+  // Messages from the team that came while the chat was closed (an answer to a follow-up, say) are counted on
+  // the chat button until the customer opens it, on this visit or the next: the newest message they saw is kept.
+  var READ_KEY = "maru-read";
+  var unread = 0;
+  var newestId = "";
   var socketNumber = Date.now();
   // The browser's language: the server's hint for a first message without letters, and for the
   // labels of a new conversation. The conversation's own language wins once the customer writes.
@@ -118,6 +123,7 @@
     labels = newLabels;
     if (newLanguage) el.panel.lang = newLanguage;
     el.launcher.textContent = labels.open;
+    showUnread();
     el.panel.setAttribute("aria-label", labels.title);
     el.title.textContent = labels.title;
     el.close.setAttribute("aria-label", labels.close);
@@ -137,6 +143,7 @@
     el.panel.hidden = !open;
     el.launcher.hidden = open;
     el.launcher.setAttribute("aria-expanded", String(open));
+    if (open) markRead();
     // Messages that arrived while the panel was closed (a signed-in customer's greeting) end at the bottom.
     if (open) { el.log.scrollTop = el.log.scrollHeight; el.input.focus(); } else el.launcher.focus();
   }
@@ -275,6 +282,38 @@
     });
   }
 
+  /* Counts the team's messages the customer has not seen: all after the newest one seen with the chat open. */
+  function countUnread(messages, live) {
+    if (messages.length && messages[messages.length - 1].id) newestId = messages[messages.length - 1].id;
+    if (!el.panel.hidden) { markRead(); return; }
+    var seenAt = live ? -1 : messages.map(function (m) { return m.id; }).lastIndexOf(loadRead());
+    var fresh = messages.slice(seenAt + 1).filter(function (m) { return m.role === "agent"; }).length;
+    unread = live ? unread + fresh : fresh;
+    showUnread();
+  }
+
+  function markRead() {
+    unread = 0;
+    showUnread();
+    try { if (newestId) window.localStorage.setItem(READ_KEY, newestId); } catch (error) { /* memory only */ }
+  }
+
+  function loadRead() {
+    try { return window.localStorage.getItem(READ_KEY) || ""; } catch (error) { return ""; }
+  }
+
+  /* The count on the chat button; its name says it in words ("Chat with us, 1 new"). */
+  function showUnread() {
+    var badge = el.launcher.querySelector(".maru-badge");
+    if (badge) badge.remove();
+    el.launcher.removeAttribute("aria-label");
+    if (!unread) return;
+    badge = make("span", "maru-badge", String(unread));
+    badge.setAttribute("aria-hidden", "true");
+    el.launcher.appendChild(badge);
+    el.launcher.setAttribute("aria-label", labels.open + ", " + String(labels.unread).replace("{count}", unread));
+  }
+
   function setStatus(text) { el.status.textContent = text || ""; }
 
   function onEvent(event) {
@@ -289,6 +328,7 @@
       }
       keepLog = false;
       data.messages.forEach(addMessage);
+      countUnread(data.messages);
       mergePending();
       flush();
       if (pendingNotice) { addMessage({ role: "notice", text: pendingNotice }); pendingNotice = null; }
@@ -304,6 +344,7 @@
     } else if (data.type === "message") {
       if (data.role === "agent" || data.role === "notice") el.queue.textContent = "";
       addMessage(data);
+      countUnread([data], true);
     } else if (data.type === "queue") {
       el.queue.textContent = data.text;
     } else if (data.type === "ack") {

@@ -165,6 +165,20 @@ class HandoffStore:
             return None
         return await self.get(conversation)
 
+    async def assign(self, handoff: Handoff, agent: str, now: float) -> bool:
+        """Gives a conversation nobody holds straight to the agent (no queue); False if it has a handoff already."""
+        key = RECORD.format(conversation=handoff.conversation)
+        record = replace(handoff, context=redacted_context(handoff.context), state="agent", agent=agent, claimed_at=now)
+
+        async def absent(pipe: Pipeline) -> bool:
+            return not await pipe.exists(key)
+
+        def add(pipe: Pipeline) -> None:
+            pipe.hset(key, mapping=record.to_redis())
+            pipe.hset(ASSIGNED, handoff.conversation, agent)
+
+        return await self._update_if([key], absent, add)
+
     async def transfer(self, conversation: str, from_agent: str, to_agent: str) -> bool:
         """Moves a claimed chat between agents; False unless ``from_agent`` has it."""
         key = RECORD.format(conversation=conversation)

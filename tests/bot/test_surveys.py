@@ -149,10 +149,13 @@ async def test_goodbye_asks_once_and_a_sad_face_files_a_follow_up(
     [comment_prompt] = await surveys.handle("web-a", "web", question["buttons"][0]["payload"])
     assert comment_prompt["text"] == text("utter_csat_comment")
     [sorry, nps] = await surveys.take_comment("web-a", "web", "the parcel came late, call me on 010-2345-6789") or []
-    assert sorry["text"] == text("utter_csat_thanks_negative")
+    # The promise names the end of the next business day (Tuesday's close) and is the follow-up's due time.
+    assert sorry["text"] == text("utter_csat_thanks_negative", due="Tue 24 Nov 18:00 KST")
+    assert sorry["text"].endswith("get back to you here by Tue 24 Nov 18:00 KST.")
     assert nps["text"] == text("utter_nps_question")
     [followup] = await surveys.followups.open()
     assert (followup.conversation, followup.kind, followup.score) == ("web-a", "csat", 1)
+    assert (followup.language, followup.due) == ("en", datetime(2026, 11, 24, 18, 0, tzinfo=SEOUL).timestamp())
     assert followup.comment == "the parcel came late, call me on [phone]"
     [nps_thanks] = await surveys.handle("web-a", "web", nps["buttons"][4]["payload"])
     assert nps_thanks["text"] == text("utter_nps_thanks")
@@ -354,3 +357,15 @@ async def test_a_newer_check_in_replaces_the_planned_one_and_forget_drops_the_lo
     ]
     await surveys.state.forget("web-n")
     assert await surveys.state.check_ins() == []
+
+
+async def test_the_promise_after_a_sad_face_is_in_the_customers_language(surveys: Surveys, clock: Clock) -> None:
+    clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=SEOUL).timestamp()  # a Saturday: Sunday is closed
+    [question] = await surveys.ask("web-ko", "web", "ko")
+    await surveys.handle("web-ko", "web", question["buttons"][0]["payload"])
+    [sorry, _] = await surveys.take_comment("web-ko", "web", "배송이 늦었어요") or []
+    due = "11월 30일 (월) 18:00 KST"
+    assert sorry["text"] == TEXTS.get("utter_csat_thanks_negative", "ko").format(due=due)
+    assert sorry["text"].endswith(f"상담원이 이 대화를 확인하고 {due}까지 여기로 답변드릴게요.")
+    [followup] = await surveys.followups.open()
+    assert (followup.language, followup.due) == ("ko", datetime(2026, 11, 30, 18, 0, tzinfo=SEOUL).timestamp())

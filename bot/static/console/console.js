@@ -206,7 +206,8 @@
   }
 
   /* --- mail to customers ------------------------------------------------------ */
-  var MAIL_KINDS = { callback_booked: "confirmation", callback_reply: "reply", check_in: "check-in" };
+  var MAIL_KINDS = { callback_booked: "confirmation", callback_reply: "reply", check_in: "check-in",
+    follow_up_reply: "follow-up reply" };
   function clock(seconds) { return new Date(seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
 
   // "reply: sent 14:02", "confirmation: queued, try 3 at 14:05 (the connection … failed)", "reply: failed (…)".
@@ -259,27 +260,91 @@
 
   function renderFollowUps(data) {
     redraw($("followups"), function () { renderFollowUpRows(data.follow_ups); });
+    redraw($("followups-done"), function () { renderDoneFollowUps(data.done); });
     var kudos = $("kudos"); kudos.textContent = "";
     data.kudos.forEach(function (k) { kudos.appendChild(make("li", k.comment)); });
+  }
+
+  /* --- follow-ups ------------------------------------------------------- */
+  var FACES = ["", "😞", "😐", "😊"];
+  function ratingLabel(f) { return f.kind === "nps" ? "NPS " + f.score : FACES[f.score] + " " + f.score + "/3"; }
+  function when(seconds) { return seconds ? new Date(seconds * 1000).toLocaleString() : "–"; }
+  function conversationLink(f, key) {
+    var link = make("a", f.customer); link.href = "/console/conversations/" + encodeURIComponent(f.conversation);
+    link.setAttribute("data-key", key + f.id);
+    return link;
+  }
+  // "taken by yuna · 12/7/2026, 14:02", "done by yuna · …: called the courier".
+  function historyLine(event) {
+    return event.event + " by " + event.agent + " · " + when(event.at) + (event.note ? ": " + event.note : "");
+  }
+  function historyList(f) {
+    var ul = make("ul", null, "followup-history");
+    f.history.forEach(function (event) { ul.appendChild(make("li", historyLine(event))); });
+    return ul;
+  }
+
+  function takeFollowUp(f) {
+    return api("/console/api/follow-ups/" + f.id + "/take", { method: "POST" });
   }
 
   function renderFollowUpRows(followUps) {
     var body = $("followups").querySelector("tbody"); body.textContent = "";
     followUps.forEach(function (f) {
       var row = make("tr"); row.setAttribute("data-followup", f.id);
-      var who = rowHeader(row, "");
-      var link = make("a", f.conversation); link.href = "/console/conversations/" + encodeURIComponent(f.conversation);
-      link.setAttribute("data-key", "followup-link:" + f.id);
-      who.appendChild(link);
-      cell(row, f.kind === "nps" ? "NPS " + f.score : ["", "😞", "😐", "😊"][f.score] + " rating");
-      cell(row, f.comment); cell(row, f.agent);
-      cell(row, "").appendChild(button("Done", function () {
+      rowHeader(row, "").appendChild(conversationLink(f, "followup-link:"));
+      cell(row, f.channel); cell(row, (f.language || "").toUpperCase()); cell(row, ratingLabel(f));
+      cell(row, f.comment); cell(row, f.owner || "nobody yet"); cell(row, when(f.due));
+      var actions = cell(row, "");
+      if (!f.owner) actions.appendChild(button("Take", function () {
+        takeFollowUp(f).then(function () { window.location = "/console/conversations/" + encodeURIComponent(f.conversation); })
+          .catch(function (error) { alert(error.message); loadFollowUps(); });
+      }, "Take follow-up on " + f.customer, "followup:" + f.id));
+      if (f.owner === me.name) actions.appendChild(button("Done", function () {
         var note = window.prompt("What did you do?") || "";
         api("/console/api/follow-ups/" + f.id + "/done", { method: "POST", body: { note: note } }).then(loadFollowUps);
-      }, "Follow-up on " + f.conversation.slice(0, 10) + " done", "followup:" + f.id));
+      }, "Follow-up on " + f.customer + " done", "followup:" + f.id));
       body.appendChild(row);
     });
     $("followups-count").textContent = followUps.length;
+  }
+
+  function renderDoneFollowUps(done) {
+    var body = $("followups-done").querySelector("tbody"); body.textContent = "";
+    done.forEach(function (f) {
+      var row = make("tr"); row.setAttribute("data-followup", f.id);
+      rowHeader(row, "").appendChild(conversationLink(f, "followup-done-link:"));
+      cell(row, f.channel); cell(row, ratingLabel(f)); cell(row, f.comment);
+      cell(row, "").appendChild(historyList(f));
+      body.appendChild(row);
+    });
+  }
+
+  /* The follow-up on the conversation page: what the customer rated and said, its history, and Done for its owner. */
+  function renderFollowUp(f) {
+    var box = $("follow-up"); box.hidden = !f; if (!f) return;
+    $("follow-up-facts").textContent = f.customer + " · " + f.channel + " · " + (f.language || "").toUpperCase() +
+      " · " + ratingLabel(f) + " · due " + when(f.due) + " · " + (f.state === "done" ? "done" : "owner: " + (f.owner || "nobody yet")) +
+      (f.contact_email ? " · your messages are also emailed to " + f.contact_email : "");
+    $("follow-up-comment").textContent = f.comment || "(no comment)";
+    var history = $("follow-up-history"); history.textContent = "";
+    f.history.forEach(function (event) { history.appendChild(make("li", historyLine(event))); });
+    $("follow-up-take").hidden = !(f.state === "open" && !f.owner);
+    $("follow-up-done").hidden = !(f.state === "open" && f.owner === me.name);
+  }
+
+  function followUpPage() {
+    $("follow-up-take").addEventListener("click", function () {
+      showError("");
+      takeFollowUp(state.follow_up).then(function () { loadConversation(true); }).catch(function (e) { showError(e.message); });
+    });
+    $("follow-up-done").addEventListener("submit", function (event) {
+      event.preventDefault();
+      showError("");
+      api("/console/api/follow-ups/" + state.follow_up.id + "/done", { method: "POST", body: { note: $("follow-up-note").value.trim() } })
+        .then(function () { $("follow-up-note").value = ""; announce("Follow-up done."); return loadConversation(); })
+        .catch(function (e) { showError(e.message); });
+    });
   }
 
   function loadFollowUps() { return api("/console/api/follow-ups").then(renderFollowUps); }
@@ -460,6 +525,7 @@
       data.canned.forEach(function (c) { var o = make("option", c.title); o.value = c.text; canned.appendChild(o); });
       canned.selectedIndex = Math.min(Math.max(chosen, 0), canned.options.length - 1);
       $("canned-row").hidden = !data.canned.length;
+      renderFollowUp(data.follow_up);
       renderControls(focused);
       var now = holder(data.handoff);
       if (before && before !== now) announce(now);
@@ -485,6 +551,7 @@
       });
     });
     $("resolve").addEventListener("click", function () { post("resolve").then(loadConversation); });
+    followUpPage();
     $("transfer").addEventListener("click", function () { post("transfer", { agent: $("transfer-to").value }).then(loadConversation); });
     $("note-form").addEventListener("submit", function (event) {
       event.preventDefault();
