@@ -20,6 +20,9 @@
   var opened = false;
   var pendingNotice = null;
   var keepLog = false;
+  // Whether the log shows its newest message: it stays there when the log changes size (the panel
+  // opens, the style sheet arrives late, the window shrinks) unless the customer scrolled up to read.
+  var atEnd = true;
   // Messages not yet acknowledged by the server, oldest first: kept across reconnects and reloads
   // (sessionStorage) and sent again until acknowledged; the server handles each client_id once.
   var PENDING_KEY = "maru-pending";
@@ -71,6 +74,10 @@
     el.log.setAttribute("aria-live", "polite");
     // Focusable, so the history scrolls with the arrow keys once no button in it can take the focus.
     el.log.tabIndex = 0;
+    el.log.addEventListener("scroll", function () {
+      if (!el.panel.hidden) atEnd = el.log.scrollHeight - el.log.scrollTop - el.log.clientHeight < 4;
+    });
+    if (window.ResizeObserver) new ResizeObserver(function () { if (atEnd) scrollToEnd(); }).observe(el.log);
     el.status = make("div", "maru-status");
     el.status.setAttribute("aria-live", "polite");
     el.queue = make("div", "maru-queue");
@@ -138,7 +145,12 @@
     el.launcher.hidden = open;
     el.launcher.setAttribute("aria-expanded", String(open));
     // Messages that arrived while the panel was closed (a signed-in customer's greeting) end at the bottom.
-    if (open) { el.log.scrollTop = el.log.scrollHeight; el.input.focus(); } else el.launcher.focus();
+    if (open) { scrollToEnd(); el.input.focus(); } else el.launcher.focus();
+  }
+
+  function scrollToEnd() {
+    el.log.scrollTop = el.log.scrollHeight;
+    atEnd = true;
   }
 
   function renderSegments(container, segments, fallback) {
@@ -191,7 +203,7 @@
     if (message.role !== "customer") retireButtons();
     if (message.buttons && message.buttons.length) bubble.appendChild(buttonRow(message.buttons));
     el.log.appendChild(bubble);
-    el.log.scrollTop = el.log.scrollHeight;
+    scrollToEnd();
   }
 
   /* Only the newest bot message keeps live buttons; older choices no longer apply. */
