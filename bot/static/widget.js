@@ -31,6 +31,8 @@
   var RESEND_MS = 5000;
   // Longer pastes could not cross the socket (256 KiB a frame); the server refuses far shorter ones.
   var MAX_SEND_CHARS = 40000;
+  // The queue's "Leave the queue" button stays usable while the customer waits, whatever else is said.
+  var LEAVE_QUEUE = "/queue_leave";
   var pending = loadPending();
   var sessionToken = loadSessionToken();
   var socketNumber = Date.now();
@@ -187,7 +189,8 @@
     try { window.sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending)); } catch (error) { /* memory only */ }
   }
 
-  function addMessage(message) {
+  /* ``replayed``: drawn from the stored history, where only the newest message's buttons are live. */
+  function addMessage(message, replayed) {
     if (message.id && seen[message.id]) return;
     if (message.id) seen[message.id] = true;
     if (message.client_id && seen[message.client_id]) return;
@@ -200,15 +203,21 @@
     if (message.role === "customer") body.textContent = message.text;
     else renderSegments(body, message.segments, message.text);
     bubble.appendChild(body);
-    if (message.role !== "customer") retireButtons();
+    if (message.role !== "customer") retireButtons(replayed || leavesQueue(message));
     if (message.buttons && message.buttons.length) bubble.appendChild(buttonRow(message.buttons));
     el.log.appendChild(bubble);
     scrollToEnd();
   }
 
-  /* Only the newest bot message keeps live buttons; older choices no longer apply. */
-  function retireButtons() {
-    disable(el.log.querySelectorAll(".maru-button"));
+  /* Only the newest bot message keeps live buttons, and the leave button while queued; older choices no longer apply. */
+  function retireButtons(leaveToo) {
+    disable(el.log.querySelectorAll(leaveToo ? ".maru-button" : ".maru-button:not(.maru-leave)"));
+  }
+
+  /* Whether the message ends the wait as the customer saw it: a person (or a notice) took over, or a newer leave button came. */
+  function leavesQueue(message) {
+    if (message.role === "agent" || message.role === "notice") return true;
+    return (message.buttons || []).some(function (button) { return button.payload === LEAVE_QUEUE; });
   }
 
   /* A disabled button loses the focus to the page's body: a keyboard user's focus goes to the message field. */
@@ -231,6 +240,7 @@
     buttons.forEach(function (button) {
       var rating = ratingLabel(button.payload);
       var node = make("button", rating ? "maru-button maru-rating" : "maru-button", button.title);
+      if (button.payload === LEAVE_QUEUE) node.classList.add("maru-leave");
       node.type = "button";
       if (rating) { node.setAttribute("data-label", rating); node.setAttribute("aria-label", labels[rating]); }
       node.addEventListener("click", function () {
@@ -300,7 +310,7 @@
         el.log.textContent = ""; seen = {};
       }
       keepLog = false;
-      data.messages.forEach(addMessage);
+      data.messages.forEach(function (message) { addMessage(message, true); });
       mergePending();
       flush();
       if (pendingNotice) { addMessage({ role: "notice", text: pendingNotice }); pendingNotice = null; }
@@ -318,6 +328,7 @@
       addMessage(data);
     } else if (data.type === "queue") {
       el.queue.textContent = data.text;
+      if (!data.text) disable(el.log.querySelectorAll(".maru-leave"));
     } else if (data.type === "ack") {
       acknowledged(data.client_id);
     } else if (data.type === "language") {

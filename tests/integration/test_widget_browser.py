@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Dialog, Locator, Page, Route, expect
 
+from bot.texts import Texts
 from knowledge import KnowledgeBase
 from tests.integration.stack import ROOT, Stack
 
 pytestmark = pytest.mark.integration
+TEXTS = Texts.load(ROOT / "domain.yml")
 
 
 def open_chat(page: Page, stack: Stack) -> None:
@@ -134,4 +136,28 @@ def test_the_widget_opens_at_its_newest_message(stack: Stack, browser: Browser) 
     page.get_by_role("button", name="Chat with us").click()
     expect(page.get_by_role("button", name="No, keep it")).to_be_in_viewport()
     assert at_bottom(log)
+    context.close()
+
+
+def test_the_leave_button_stays_usable_while_queued_and_the_queue_line_goes_with_the_queue(
+    stack: Stack, browser: Browser, browser_queue_left_as_found: None
+) -> None:
+    answer = KnowledgeBase.load(ROOT / "data" / "knowledge").get("shipping_cost", "en")
+    assert answer is not None
+    context = browser.new_context()
+    page = context.new_page()
+    open_chat(page, stack)
+    send(page, "can I speak to an agent")
+    expect(page.locator(".maru-bot").last).to_contain_text("in the queue", timeout=15_000)
+    queue_line = page.locator(".maru-queue")
+    expect(queue_line).to_contain_text("in the queue", timeout=30_000)  # the gateway's sweep refreshes it
+
+    send(page, "what do you charge for postage")
+    expect(page.locator(".maru-bot", has_text=answer.answer)).to_be_visible(timeout=15_000)
+    leave = page.get_by_role("button", name="Leave the queue").last
+    expect(leave).to_be_enabled()
+    leave.click()
+    expect(page.locator(".maru-bot", has_text=TEXTS.get("utter_queue_left"))).to_be_visible(timeout=15_000)
+    expect(queue_line).to_be_hidden()
+    expect(leave).to_be_disabled()
     context.close()
