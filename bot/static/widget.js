@@ -203,7 +203,8 @@
     if (message.role === "customer") body.textContent = message.text;
     else renderSegments(body, message.segments, message.text);
     bubble.appendChild(body);
-    if (message.role !== "customer") retireButtons(replayed || leavesQueue(message));
+    // An editor's notice is an aside: the answer it came with keeps its buttons (the thumbs).
+    if (message.role !== "customer" && !message.notice_id) retireButtons(replayed || leavesQueue(message));
     if (message.buttons && message.buttons.length) bubble.appendChild(buttonRow(message.buttons));
     el.log.appendChild(bubble);
     scrollToEnd();
