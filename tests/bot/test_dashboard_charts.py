@@ -84,8 +84,9 @@ def test_a_legend_never_covers_the_title() -> None:
         canvas = FigureCanvasAgg(figure)
         canvas.draw()
         renderer = canvas.get_renderer()
-        title, legend = figure._suptitle, figure.axes[0].get_legend()  # noqa: SLF001 - matplotlib keeps it there
-        assert title is not None and legend is not None
+        title, legend = figure._suptitle, figure.axes[0].get_legend()
+        assert title is not None
+        assert legend is not None
         assert not title.get_window_extent(renderer).overlaps(legend.get_window_extent(renderer))
 
 

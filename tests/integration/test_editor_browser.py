@@ -307,7 +307,8 @@ def beside(feedback: Locator, control: Locator) -> None:
     """The feedback shows just below the control that caused it, in sight."""
     expect(feedback).to_be_in_viewport()
     below, above = feedback.bounding_box(), control.bounding_box()
-    assert below is not None and above is not None
+    assert below is not None
+    assert above is not None
     assert 0 <= below["y"] - (above["y"] + above["height"]) < 80
 
 
