@@ -22,6 +22,11 @@ def clear_flow_slots() -> dict[str, Any]:
     return {slot: None for slot in FLOW_SLOTS}
 
 
+def window_response(several_days: str, one_day: str, estimate: rules.DeliveryEstimate) -> str:
+    """The response naming a delivery window: its one-day wording when the window is a single day."""
+    return one_day if estimate.earliest == estimate.latest else several_days
+
+
 class OrderFlows:
     """Order status, cancellation, address change and returns for verified orders."""
 
@@ -54,8 +59,16 @@ class OrderFlows:
         values.update(earliest=self._locale.day(estimate.earliest), latest=self._locale.day(estimate.latest))
         if order.status == "processing":
             dispatch_by = rules.add_business_days(self._today, self._policy.dispatch_business_days)
-            return Reply("utter_order_status_processing", {**values, "dispatch_by": self._locale.day(dispatch_by)})
-        return Reply("utter_order_status_late" if estimate.late else "utter_order_status_shipped", values)
+            values["dispatch_by"] = self._locale.day(dispatch_by)
+            return Reply(
+                window_response("utter_order_status_processing", "utter_order_status_processing_one_day", estimate),
+                values,
+            )
+        if estimate.late:
+            return Reply("utter_order_status_late", values)
+        return Reply(
+            window_response("utter_order_status_shipped", "utter_order_status_shipped_one_day", estimate), values
+        )
 
     def can_cancel(self, order: Order) -> bool:
         """Whether to ask for confirmation at all."""
@@ -90,7 +103,7 @@ class OrderFlows:
         assert estimate is not None, "an order before dispatch always has an estimate"
         return self._finish(
             Reply(
-                "utter_address_changed",
+                window_response("utter_address_changed", "utter_address_changed_one_day", estimate),
                 {
                     **values,
                     "new_address": new_address,

@@ -168,6 +168,8 @@ class Conversations:
         handoff = await self._desk.handoffs.get(message.conversation)
         shown = message.shown_text or message.text
         customer = {**outgoing("customer", shown), "client_id": message.client_id}
+        if message.shown_text is not None:
+            customer["payload"] = message.text  # a button: agent assist skips ratings (bot/console/assist.py)
         await self._delivery.record(message.conversation, message.channel, customer)
         new_session = await self._analytics.customer_wrote(message.conversation, message.channel, language)
         if handoff is not None and handoff.state == "agent":

@@ -41,7 +41,7 @@ from support.language import languages
 logger = logging.getLogger(__name__)
 # What a delivered message keeps in the transcript besides its text and buttons.
 # client_id: the widget's id for a customer message, so a reconnecting widget can tell it was received.
-MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action", "agent", "client_id")
+MESSAGE_META = ("faq_id", "faq_alternatives", "language", "utter_action", "agent", "client_id", "notice_id", "payload")
 # Channels whose messages go through the durable outbox.
 QUEUED_CHANNELS = frozenset({"telegram", "web"})
 # Channels whose sender is the publication itself (web sockets follow it): not published twice.

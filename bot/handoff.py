@@ -109,6 +109,7 @@ class Desk:
         if payload == LEAVE_QUEUE:
             await self.handoffs.close(conversation, self.clock())
             await self.outbox.publish_console({"type": "queue", "event": "left", "conversation": conversation})
+            await self._clear_queue_line(conversation, channel)
             await self.announce_positions()
             return [await self.delivery.record(conversation, channel, self._text("utter_queue_left", language))]
         estimate = await self.estimate(conversation)
@@ -252,6 +253,7 @@ class Desk:
         )
         if handoff is not None and handoff.state == "queued":
             await self.handoffs.close(conversation, self.clock())
+            await self._clear_queue_line(conversation, channel)
             await self.announce_positions()
         if callback.email and self.mail is not None:
             await self.mail.callback_booked(callback)
@@ -338,6 +340,11 @@ class Desk:
 
     def _leave_button(self, language: str) -> list[dict[str, str]]:
         return [{"title": self.texts.get("utter_button_leave_queue", language), "payload": LEAVE_QUEUE}]
+
+    async def _clear_queue_line(self, conversation: str, channel: str) -> None:
+        """Takes the widget's queue line away: the customer left the queue."""
+        if channel == "web":
+            await self.delivery.signal(conversation, {"type": "queue", "text": ""})
 
     def _status_event(self, language: str, estimate: WaitEstimate) -> dict[str, Any]:
         name = "utter_queue_status" if estimate.known else "utter_queue_status_unknown"

@@ -172,6 +172,7 @@ def console_blueprint() -> Blueprint:
             {
                 "conversation": conversation,
                 "handoff": asdict(handoff) if handoff else None,
+                "bot_said": assist.said_segments(handoff.context) if handoff else [],
                 "identity": _as_dict(await ctx.identities.get(conversation)),
                 "delivery": {
                     "unreachable": await ctx.delivery.queue.unreachable(conversation),

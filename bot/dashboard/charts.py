@@ -91,12 +91,18 @@ def nps_chart(nps: Nps) -> bytes:
 
 
 def handoffs_chart(handoffs: Handoffs) -> bytes:
-    """Handoff rate by reason, as a share of all sessions."""
+    """Handoff rate by reason, as a share of all sessions; the counts alone until a session has closed."""
+    rows = list(reversed(handoffs.by_reason))
+    if handoffs.rate is None:
+        figure, axes = _figure("Handoffs by reason")
+        if not rows:
+            return _empty(figure, axes)
+        _horizontal_bars(axes, [(row.reason, row.count, GREY, str(row.count)) for row in rows])
+        axes.set_xlabel("handoffs (no session closed yet to share them by)")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        return _svg(figure)
     figure, axes = _figure("Handoffs by reason (% of sessions)")
-    rows = [row for row in handoffs.by_reason if row.rate is not None]
-    if not rows:
-        return _empty(figure, axes)
-    bars = [(row.reason, 100 * (row.rate or 0), GREY, f"{row.rate or 0:.1%} ({row.count})") for row in reversed(rows)]
+    bars = [(row.reason, 100 * (row.rate or 0), GREY, f"{row.rate or 0:.1%} ({row.count})") for row in rows]
     _horizontal_bars(axes, bars)
     axes.set_xlabel("% of sessions (in brackets: handoffs)")
     return _svg(figure)
@@ -158,9 +164,12 @@ def nps_text(nps: Nps) -> str:
 
 def handoffs_text(handoffs: Handoffs) -> str:
     """The handoffs chart in words: each reason's share of sessions and count, most frequent first."""
-    rows = [row for row in handoffs.by_reason if row.rate is not None]
+    rows = handoffs.by_reason
     if not rows:
         return f"Handoffs by reason: {EMPTY.lower()}."
+    if handoffs.rate is None:
+        counts = "; ".join(f"{row.reason} {_count(row.count, 'handoff')}" for row in rows)
+        return f"Handoffs by reason: {counts} (no session closed yet to share them by)."
     reasons = "; ".join(f"{row.reason} {row.rate or 0:.1%} ({_count(row.count, 'handoff')})" for row in rows)
     return f"Handoffs by reason, as a share of sessions: {reasons}."
 
@@ -190,7 +199,8 @@ def _count(number: int, noun: str) -> str:
 def _figure(title: str) -> tuple[Figure, Axes]:
     figure = Figure(figsize=SIZE, layout="constrained")
     axes = figure.add_subplot()
-    axes.set_title(_plain(title), loc="left", fontsize=11)
+    # The figure's title, not the plot's: the layout keeps it above a legend over the plot, never under it.
+    figure.suptitle(_plain(title), x=0.01, ha="left", fontsize=11)
     return figure, axes
 
 
@@ -206,7 +216,7 @@ def _horizontal_bars(axes: Axes, bars: list[tuple[str, float, str, str]]) -> Non
 
 
 def _legend(axes: Axes, columns: int) -> None:
-    """The legend above the plot, right of the title, where it never hides a bar."""
+    """The legend above the plot, under the title, where it never hides a bar."""
     axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=columns, frameon=False, borderaxespad=0.2)
 
 

@@ -136,6 +136,8 @@ async def _summary(request: Request) -> dict[str, Any]:
         "options": {"channels": list(CHANNELS), "languages": known_languages},
         **figures,
         "unanswered": [{"question": question, "count": count} for question, count in unanswered],
+        # Sessions count in the figures once closed; these are open now, whatever the filters.
+        "open_sessions": await request.app.ctx.analytics.activity.open_count(),
         "comments": await reads.latest_comments(redis, query, LATEST_COMMENTS),
         "chart_texts": {name: describe(totals, daily) for name, describe in charts.TEXTS.items()},
     }

@@ -20,6 +20,9 @@
   var opened = false;
   var pendingNotice = null;
   var keepLog = false;
+  // Whether the log shows its newest message: it stays there when the log changes size (the panel
+  // opens, the style sheet arrives late, the window shrinks) unless the customer scrolled up to read.
+  var atEnd = true;
   // Messages not yet acknowledged by the server, oldest first: kept across reconnects and reloads
   // (sessionStorage) and sent again until acknowledged; the server handles each client_id once.
   var PENDING_KEY = "maru-pending";
@@ -28,6 +31,8 @@
   var RESEND_MS = 5000;
   // Longer pastes could not cross the socket (256 KiB a frame); the server refuses far shorter ones.
   var MAX_SEND_CHARS = 40000;
+  // The queue's "Leave the queue" button stays usable while the customer waits, whatever else is said.
+  var LEAVE_QUEUE = "/queue_leave";
   var pending = loadPending();
   var sessionToken = loadSessionToken();
   // Messages from the team that came while the chat was closed (an answer to a follow-up, say) are counted on
@@ -76,6 +81,10 @@
     el.log.setAttribute("aria-live", "polite");
     // Focusable, so the history scrolls with the arrow keys once no button in it can take the focus.
     el.log.tabIndex = 0;
+    el.log.addEventListener("scroll", function () {
+      if (!el.panel.hidden) atEnd = el.log.scrollHeight - el.log.scrollTop - el.log.clientHeight < 4;
+    });
+    if (window.ResizeObserver) new ResizeObserver(function () { if (atEnd) scrollToEnd(); }).observe(el.log);
     el.status = make("div", "maru-status");
     el.status.setAttribute("aria-live", "polite");
     el.queue = make("div", "maru-queue");
@@ -145,7 +154,12 @@
     el.launcher.setAttribute("aria-expanded", String(open));
     if (open) markRead();
     // Messages that arrived while the panel was closed (a signed-in customer's greeting) end at the bottom.
-    if (open) { el.log.scrollTop = el.log.scrollHeight; el.input.focus(); } else el.launcher.focus();
+    if (open) { scrollToEnd(); el.input.focus(); } else el.launcher.focus();
+  }
+
+  function scrollToEnd() {
+    el.log.scrollTop = el.log.scrollHeight;
+    atEnd = true;
   }
 
   function renderSegments(container, segments, fallback) {
@@ -182,7 +196,8 @@
     try { window.sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending)); } catch (error) { /* memory only */ }
   }
 
-  function addMessage(message) {
+  /* ``replayed``: drawn from the stored history, where only the newest message's buttons are live. */
+  function addMessage(message, replayed) {
     if (message.id && seen[message.id]) return;
     if (message.id) seen[message.id] = true;
     if (message.client_id && seen[message.client_id]) return;
@@ -195,15 +210,22 @@
     if (message.role === "customer") body.textContent = message.text;
     else renderSegments(body, message.segments, message.text);
     bubble.appendChild(body);
-    if (message.role !== "customer") retireButtons();
+    // An editor's notice is an aside: the answer it came with keeps its buttons (the thumbs).
+    if (message.role !== "customer" && !message.notice_id) retireButtons(replayed || leavesQueue(message));
     if (message.buttons && message.buttons.length) bubble.appendChild(buttonRow(message.buttons));
     el.log.appendChild(bubble);
-    el.log.scrollTop = el.log.scrollHeight;
+    scrollToEnd();
   }
 
-  /* Only the newest bot message keeps live buttons; older choices no longer apply. */
-  function retireButtons() {
-    disable(el.log.querySelectorAll(".maru-button"));
+  /* Only the newest bot message keeps live buttons, and the leave button while queued; older choices no longer apply. */
+  function retireButtons(leaveToo) {
+    disable(el.log.querySelectorAll(leaveToo ? ".maru-button" : ".maru-button:not(.maru-leave)"));
+  }
+
+  /* Whether the message ends the wait as the customer saw it: a person (or a notice) took over, or a newer leave button came. */
+  function leavesQueue(message) {
+    if (message.role === "agent" || message.role === "notice") return true;
+    return (message.buttons || []).some(function (button) { return button.payload === LEAVE_QUEUE; });
   }
 
   /* A disabled button loses the focus to the page's body: a keyboard user's focus goes to the message field. */
@@ -226,6 +248,7 @@
     buttons.forEach(function (button) {
       var rating = ratingLabel(button.payload);
       var node = make("button", rating ? "maru-button maru-rating" : "maru-button", button.title);
+      if (button.payload === LEAVE_QUEUE) node.classList.add("maru-leave");
       node.type = "button";
       if (rating) { node.setAttribute("data-label", rating); node.setAttribute("aria-label", labels[rating]); }
       node.addEventListener("click", function () {
@@ -327,7 +350,7 @@
         el.log.textContent = ""; seen = {};
       }
       keepLog = false;
-      data.messages.forEach(addMessage);
+      data.messages.forEach(function (message) { addMessage(message, true); });
       countUnread(data.messages);
       mergePending();
       flush();
@@ -347,6 +370,7 @@
       countUnread([data], true);
     } else if (data.type === "queue") {
       el.queue.textContent = data.text;
+      if (!data.text) disable(el.log.querySelectorAll(".maru-leave"));
     } else if (data.type === "ack") {
       acknowledged(data.client_id);
     } else if (data.type === "language") {

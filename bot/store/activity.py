@@ -45,6 +45,10 @@ class ActivityStore:
         """Notes that the bot answered (``answered``) or that a person was asked for (``handoff``)."""
         await self._redis.hset(SESSION.format(conversation=conversation), flag, "1")
 
+    async def open_count(self) -> int:
+        """How many sessions are open now (each ends after 30 quiet minutes, bot/analytics.py)."""
+        return int(await self._redis.zcard(LAST_SEEN))
+
     async def quiet_since(self, cutoff: float) -> list[Session]:
         """Sessions with nothing new since ``cutoff``, each ended and returned by exactly one caller."""
         ended = []

@@ -29,3 +29,16 @@ async def test_an_empathy_reply_counts_its_trigger_and_an_answer_serves_the_sess
     await analytics.bot_replied("web-b", "web", {"faq_id": "shipping_cost", "language": "en"}, "postage?")
     assert await redis.hgetall("stats:2026-11-23") == {b"frustration|web|en|late_order": b"1"}
     assert await redis.hget("activity:web-b", "answered") == b"1"
+
+
+async def test_open_sessions_are_counted_until_they_close_after_30_quiet_minutes() -> None:
+    redis = fakeredis.FakeAsyncRedis()
+    now = [MONDAY_NOON_KST]
+    analytics = Analytics(ActivityStore(redis), FeedbackStore(redis), lambda: now[0])
+    await analytics.customer_wrote("web-a", "web", "en")
+    await analytics.customer_wrote("web-b", "web", "en")
+    assert await analytics.activity.open_count() == 2
+    now[0] += 31 * 60
+    await analytics.customer_wrote("web-b", "web", "en")
+    assert await analytics.close_quiet_sessions() == 1
+    assert await analytics.activity.open_count() == 1

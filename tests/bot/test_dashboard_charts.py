@@ -53,6 +53,43 @@ def test_handoffs_chart_shows_rates_and_counts() -> None:
     assert {"customer_request", "30.0% (3)", "10.0% (1)"} <= set(shown)
 
 
+def test_handoffs_before_any_session_closed_are_counted_by_reason() -> None:
+    handoffs = Handoffs(2, None, [ReasonRate("customer_request", 2, None)])
+    shown = [text.strip() for text in texts_of(charts.handoffs_chart(handoffs))]
+    assert {"Handoffs by reason", "customer_request", "2"} <= set(shown)
+    assert charts.EMPTY not in shown
+    assert charts.handoffs_text(handoffs) == (
+        "Handoffs by reason: customer_request 2 handoffs (no session closed yet to share them by)."
+    )
+
+
+def test_a_legend_never_covers_the_title() -> None:
+    # Imported after bot.dashboard.charts, which silences matplotlib's import-time deprecation warning.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figures: list[Figure] = []
+    draw = charts._svg
+
+    def kept(figure: Figure) -> bytes:
+        figures.append(figure)
+        return draw(figure)
+
+    faqs = [FaqScore(faq_id, 1, 2, 3, 1 / 3) for faq_id in ("returns_change_of_mind_fee", "account_password_reset")]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(charts, "_svg", kept)
+        charts.faqs_chart(faqs)
+        charts.csat_chart([DayCsat("2026-11-16", {"1": 2, "2": 1, "3": 6})])
+    for figure in figures:
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        title, legend = figure._suptitle, figure.axes[0].get_legend()
+        assert title is not None
+        assert legend is not None
+        assert not title.get_window_extent(renderer).overlaps(legend.get_window_extent(renderer))
+
+
 def test_faq_chart_shows_the_worst_ten_only() -> None:
     faqs = [FaqScore(f"faq_{n:02d}", n, 10 - n, 10, n / 10) for n in range(12)]
     shown = texts_of(charts.faqs_chart(faqs))

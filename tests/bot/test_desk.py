@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -106,6 +107,18 @@ async def test_a_malformed_callback_payload_stores_nothing(desk: Desk) -> None:
     assert await desk.schedule_callback("web-a", "web", {**CALLBACK, "method": "fax"}) is None
     assert await desk.schedule_callback("web-a", "web", {"method": "phone"}) is None
     assert await desk.callbacks.open() == []
+
+
+async def test_leaving_the_queue_or_booking_a_callback_takes_the_widget_s_queue_line_away(desk: Desk) -> None:
+    await desk.request("web-a", "web", {"reason": "customer_request", "language": "en"})
+    await desk.request("web-b", "web", {"reason": "customer_request", "language": "en"})
+    cleared = {"type": "queue", "text": ""}
+    async with desk.outbox.following("web-a") as events:
+        await desk.queue_choice("web-a", "web", LEAVE_QUEUE)
+        assert await asyncio.wait_for(anext(events), 2) == cleared
+    async with desk.outbox.following("web-b") as events:
+        await desk.schedule_callback("web-b", "web", CALLBACK)
+        assert await asyncio.wait_for(anext(events), 2) == cleared
 
 
 async def queued_texts(redis: fakeredis.FakeAsyncRedis, conversation: str) -> list[str]:

@@ -89,3 +89,38 @@ def test_agent_takes_over_from_the_bot_and_hands_back(stack: Stack, browser: Bro
     log_out(agent, stack)
     agent.context.close()
     customer.context.close()
+
+
+def test_answers_in_the_summary_and_suggestions_show_links_not_markdown(
+    stack: Stack, browser: Browser, browser_queue_left_as_found: None
+) -> None:
+    stack.add_user("ara", "agent", "Ara", PASSWORD)
+    agent = browser.new_context().new_page()
+    log_in(agent, stack, "ara")
+    expect(agent.locator("#live")).to_have_text("live", timeout=10_000)
+
+    customer = browser.new_context().new_page()
+    open_chat(customer, stack)
+    send(customer, "how do I create an account")
+    expect(customer.get_by_role("link", name="sign-up page")).to_be_visible(timeout=15_000)
+    send(customer, "can I speak to an agent")
+    expect(customer.locator(".maru-bot").last).to_contain_text("in the queue", timeout=15_000)
+
+    agent.locator("#queued tbody tr").first.get_by_role("button", name="Claim").click()
+    summary = agent.locator("#summary")
+    expect(summary.get_by_role("link", name="sign-up page")).to_have_attribute(
+        "href", "https://maru.example/signup", timeout=10_000
+    )
+    expect(summary).not_to_contain_text("](https")
+
+    send(customer, "how do I create an account")
+    suggestion = agent.locator("#assist li", has_text="How do I create a Maru account?")
+    expect(suggestion.get_by_role("link", name="sign-up page")).to_have_attribute(
+        "href", "https://maru.example/signup", timeout=15_000
+    )
+    expect(suggestion).not_to_contain_text("](https")
+    agent.get_by_role("button", name="Resolve").click()
+    expect(agent.locator("#announce")).to_have_text("The bot has this conversation.", timeout=10_000)
+    log_out(agent, stack)
+    agent.context.close()
+    customer.context.close()

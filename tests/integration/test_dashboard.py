@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -247,6 +248,13 @@ def test_the_page_shows_figures_charts_and_comments_as_text(
     expect(page.locator("#csat-share")).to_have_text("57 %", timeout=10_000)  # 4 of 7
     expect(page.locator("#nps-score")).to_have_text("+25")
     expect(page.locator("#containment")).to_have_text("25 %")
+    expect(page.locator("#nps-note")).to_have_text("2 promoters · 1 passive · 1 detractor")
+    expect(page.locator("#containment-note")).to_have_text(
+        re.compile(
+            r"^1 of 4 closed sessions · \d+ sessions? still open \(each counts 30 min after its last message\)"
+            r" · 1 reopened within 24 h$"
+        )
+    )
     expect(page.locator("#wait-median")).to_have_text("1 min 30 s")
     expect(page.locator("#unanswered")).to_contain_text(f"shipping to jeju <b>{RUN}</b>")
     assert page.locator("#unanswered b").count() == 0

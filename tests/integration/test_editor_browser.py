@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from bot.texts import Texts
 from knowledge import KnowledgeBase
@@ -303,18 +303,44 @@ def chat_until_the_job_ends(customer: Page, training: redis.Redis) -> list[str]:
         customer.wait_for_timeout(TYPING_PAUSE_MS)
 
 
+def beside(feedback: Locator, control: Locator) -> None:
+    """The feedback shows just below the control that caused it, in sight."""
+    expect(feedback).to_be_in_viewport()
+    below, above = feedback.bounding_box(), control.bounding_box()
+    assert below is not None
+    assert above is not None
+    assert 0 <= below["y"] - (above["y"] + above["height"]) < 80
+
+
 def test_notices_are_published_and_withdrawn_from_the_page(stack: Stack, browser: Browser) -> None:
     stack.add_user("jiwoo", "editor", "Jiwoo", PASSWORD)
+    # A customer in the middle of a chat when the notice is published: it comes with the FAQ answer.
+    chatting = browser.new_context().new_page()
+    open_chat(chatting, stack)
+    send(chatting, "hi")
+    expect(chatting.locator(".maru-bot").last).to_be_visible(timeout=30_000)
+
     editor = signed_in(browser, stack.gateway_url, "jiwoo").new_page()
     editor.goto(stack.gateway_url + "/editor")
     text = "Deliveries to Jeju are delayed 2 days by the storm. <b>Sorry!</b>"
     now = datetime.now()
+    submit = editor.get_by_role("button", name="Publish notice")
     editor.get_by_label("Notice to customers").fill(text)
     editor.get_by_label("shipping", exact=True).check()
+    editor.get_by_label("Starts").fill((now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
+    editor.get_by_label("Ends").fill((now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    submit.click()
+    problem = editor.get_by_role("alert").filter(has_text="the end must be after the start")
+    beside(problem, submit)
+    expect(problem).to_be_focused()
+
     editor.get_by_label("Starts").fill((now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     editor.get_by_label("Ends").fill((now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
-    editor.get_by_role("button", name="Publish notice").click()
-    expect(editor.locator("#notice-feedback .note p")).to_have_text("Notice published.")
+    submit.click()
+    published = editor.get_by_role("status").filter(has_text="Notice published.")
+    expect(published).to_have_text("Notice published.")
+    beside(published, submit)
+    expect(problem).to_have_count(0)
     expect(editor.locator("#notices li")).to_have_count(1)
     expect(editor.locator("#notices li p")).to_have_text(text)
 
@@ -323,8 +349,18 @@ def test_notices_are_published_and_withdrawn_from_the_page(stack: Stack, browser
     send(customer, "hi")
     expect(customer.locator(".maru-bot .maru-text", has_text="Deliveries to Jeju")).to_have_text(text)
 
+    send(chatting, "what do you charge for postage")
+    expect(chatting.locator(".maru-bot .maru-text", has_text="Deliveries to Jeju")).to_have_text(text, timeout=15_000)
+    answer = chatting.locator(".maru-bot", has=chatting.get_by_role("button", name="Helpful", exact=True)).last
+    expect(answer.get_by_role("button", name="Helpful", exact=True)).to_be_enabled()
+    expect(answer.get_by_role("button", name="Not helpful", exact=True)).to_be_enabled()
+    chatting.reload()  # drawn again from the stored history, the answer keeps its thumbs
+    chatting.get_by_role("button", name="Chat with us").click()
+    expect(chatting.get_by_role("button", name="Helpful", exact=True).last).to_be_enabled(timeout=10_000)
+
     editor.locator("#notices li").get_by_role("button", name="Withdraw").click()
-    expect(editor.locator("#notice-feedback .note p")).to_have_text("Notice withdrawn.")
+    expect(editor.get_by_role("status").filter(has_text="Notice withdrawn.")).to_be_visible()
     expect(editor.locator("#notices li")).to_have_count(0)
     editor.context.close()
     customer.context.close()
+    chatting.context.close()

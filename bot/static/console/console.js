@@ -408,10 +408,28 @@
       "Messages are not delivered until they write again." : "";
   }
 
+  /* A list; an item is text, or a node built already (an answer's links). */
   function list(title, items) {
     var block = make("div"); block.appendChild(make("h3", title));
-    var ul = make("ul"); items.forEach(function (item) { ul.appendChild(make("li", item)); });
+    var ul = make("ul");
+    items.forEach(function (item) { ul.appendChild(typeof item === "string" ? make("li", item) : item); });
     block.appendChild(ul); return block;
+  }
+
+  /* Markdown as the server parsed it (bot/rendering.py): text, bold, links and breaks as DOM nodes, never HTML. */
+  function segmentsNode(tag, segments, fallback) {
+    var node = make(tag);
+    if (!segments || !segments.length) { node.textContent = fallback || ""; return node; }
+    segments.forEach(function (segment) {
+      if (segment["break"]) { node.appendChild(make("br")); return; }
+      var part = document.createTextNode(segment.text);
+      if (segment.href && /^(https:|mailto:|tel:)/.test(segment.href)) {
+        part = make("a", segment.text); part.href = segment.href; part.target = "_blank"; part.rel = "noopener noreferrer";
+      }
+      if (segment.bold) { var strong = make("strong"); strong.appendChild(part); part = strong; }
+      node.appendChild(part);
+    });
+    return node;
   }
 
   /* How the customer was proven, beside the name: an agent never mistakes a claim for a proof. */
@@ -449,7 +467,9 @@
     box.appendChild(heading);
     if (context.interrupted_flow) box.appendChild(make("p", "Interrupted: " + context.interrupted_flow));
     box.appendChild(list("Customer asked", summary.customer_said || []));
-    box.appendChild(list("Bot answered", summary.bot_said || []));
+    box.appendChild(list("Bot answered", (summary.bot_said || []).map(function (text, i) {
+      return segmentsNode("li", ((state && state.bot_said) || [])[i], text);
+    })));
     var details = summary.details || {};
     box.appendChild(list("Details given", Object.keys(details).map(function (k) { return k + ": " + details[k]; })));
     if (context.frustration) {
@@ -500,7 +520,7 @@
     var ol = $("assist"); ol.textContent = "";
     suggestions.forEach(function (s, index) {
       var li = make("li"); li.appendChild(make("strong", s.question + " (" + Math.round(s.confidence * 100) + "%)"));
-      li.appendChild(make("p", s.answer));
+      li.appendChild(segmentsNode("p", s.segments, s.answer));
       li.appendChild(button("Insert", function () { insertReply(s.answer); },
         "Insert suggested answer: " + s.question, "assist:" + index));
       ol.appendChild(li);

@@ -15,6 +15,7 @@
   }
 
   function percent(share) { return share === null || share === undefined ? "–" : Math.round(share * 100) + " %"; }
+  function count(number, noun) { return number + " " + noun + (number === 1 ? "" : "s"); }
   function seconds(value) {
     if (value === null || value === undefined) return "–";
     var total = Math.round(value);
@@ -64,20 +65,23 @@
 
   function showFigures(data) {
     $("csat-share").textContent = percent(data.csat.share);
-    $("csat-note").textContent = data.csat.ratings + " ratings · happy " + data.csat.counts["3"] +
+    $("csat-note").textContent = count(data.csat.ratings, "rating") + " · happy " + data.csat.counts["3"] +
       " · neutral " + data.csat.counts["2"] + " · unhappy " + data.csat.counts["1"];
     var nps = data.nps;
     $("nps-score").textContent = nps.score === null ? "–" : (nps.score > 0 ? "+" : "") + Math.round(nps.score);
-    $("nps-note").textContent = nps.promoters + " promoters · " + nps.passives + " passives · " +
-      nps.detractors + " detractors";
+    $("nps-note").textContent = count(nps.promoters, "promoter") + " · " + count(nps.passives, "passive") + " · " +
+      count(nps.detractors, "detractor");
     var contained = data.containment;
+    // A session counts once it has closed (30 quiet minutes): say how many are still open.
+    var open = count(data.open_sessions, "session") + " still open (each counts 30 min after its last message)";
     $("containment").textContent = percent(contained.rate);
-    $("containment-note").textContent = contained.contained + " of " + contained.sessions + " sessions · " +
+    $("containment-note").textContent = (contained.sessions ? contained.contained + " of " +
+      count(contained.sessions, "closed session") + " · " : "No session closed yet · ") + open + " · " +
       contained.reopened + " reopened within 24 h";
     $("handoff-rate").textContent = percent(data.handoffs.rate);
-    $("handoff-note").textContent = data.handoffs.total + " handoffs";
+    $("handoff-note").textContent = count(data.handoffs.total, "handoff");
     $("wait-median").textContent = seconds(data.queue_wait.median_seconds);
-    $("wait-note").textContent = "p90 " + seconds(data.queue_wait.p90_seconds) + " · " + data.queue_wait.count + " waits";
+    $("wait-note").textContent = "p90 " + seconds(data.queue_wait.p90_seconds) + " · " + count(data.queue_wait.count, "wait");
   }
 
   /* Check-ins after agents' chats: how many customers said it was not sorted, of those asked. */
