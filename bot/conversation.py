@@ -370,5 +370,5 @@ class Conversations:
         await self._unanswered.turns.forget(conversation)
         await self._languages.forget(conversation)
         await self._desk.forget(conversation)
-        await self._surveys.state.forget(conversation)
+        await self._surveys.forget(conversation)
         await self._identities.unlink(conversation)

@@ -243,6 +243,12 @@ class Surveys:
             "customer": check_in.get("customer") or {},
         }
 
+    async def forget(self, conversation: str) -> None:
+        """Erases what the surveys keep of a conversation: its survey state, check-ins, follow-ups and comments."""
+        await self.state.forget(conversation)
+        await self.followups.forget(conversation)
+        await self.feedback.forget_comments(conversation)
+
     async def sweep(self) -> None:
         """Asks quiet customers for their rating and sends the check-ins that are due."""
         cutoff = self.clock() - self.config.inactivity_minutes * 60

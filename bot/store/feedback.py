@@ -204,6 +204,20 @@ class FeedbackStore:
         entries = await self._redis.xrange(stream, min=str(int(start * 1000)), max=str(int(end * 1000)))
         return [{k.decode(): v.decode() for k, v in values.items()} for _, values in entries]
 
+    async def forget_comments(self, conversation: str) -> None:
+        """Deletes the conversation's survey comments from the ratings stream (the customer deleted their data).
+
+        The scores stay: counted per day, they say nothing about anyone once the conversation is gone.
+        """
+        entries = await self._redis.xrange(RATINGS_STREAM)
+        erased = [
+            entry_id
+            for entry_id, values in entries
+            if values.get(b"conversation") == conversation.encode() and b"comment" in values
+        ]
+        if erased:
+            await self._redis.xdel(RATINGS_STREAM, *erased)
+
     async def _count(self, scope: Scope, metric: str, key: str, amount: int = 1) -> None:
         stats = STATS.format(day=day_of(scope.ts))
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -171,3 +171,20 @@ class FollowUpStore:
     async def kudos(self, agent: str) -> list[Kudos]:
         """The agent's kudos, newest first."""
         return [Kudos(**json.loads(raw)) for raw in await self._redis.lrange(KUDOS.format(agent=agent), 0, -1)]
+
+    async def forget(self, conversation: str) -> None:
+        """Erases the conversation's follow-ups and the kudos quoting it (the customer deleted their data).
+
+        Every listed follow-up is read, not only the newest one the conversation points to: erasure
+        is rare, and a conversation may have had several.
+        """
+        for index in (OPEN, DONE):
+            for followup in await self._listed(index, 0, -1):
+                if followup.conversation == conversation:
+                    await self._redis.zrem(index, followup.id)
+                    await self._redis.delete(RECORD.format(id=followup.id))
+        await self._redis.delete(BY_CONVERSATION.format(conversation=conversation))
+        async for key in self._redis.scan_iter(match=KUDOS.format(agent="*")):
+            for raw in await self._redis.lrange(key, 0, -1):
+                if json.loads(raw)["conversation"] == conversation:
+                    await self._redis.lrem(key, 0, raw)

@@ -369,3 +369,39 @@ async def test_the_promise_after_a_sad_face_is_in_the_customers_language(surveys
     assert sorry["text"].endswith(f"상담원이 이 대화를 확인하고 {due}까지 여기로 답변드릴게요.")
     [followup] = await surveys.followups.open()
     assert (followup.language, followup.due) == ("ko", datetime(2026, 11, 30, 18, 0, tzinfo=SEOUL).timestamp())
+
+
+async def sad_face_with_comment(surveys: Surveys, conversation: str, comment: str) -> None:
+    """A customer says goodbye, rates the chat 😞 and writes a comment."""
+    goodbye = {"text": "Bye!", "utter_action": "utter_goodbye", "language": "en"}
+    [question] = await surveys.after_bot_reply(conversation, "web", goodbye)
+    await surveys.handle(conversation, "web", question["buttons"][0]["payload"])
+    await surveys.take_comment(conversation, "web", comment)
+
+
+async def test_deleting_a_customers_data_erases_their_follow_ups_kudos_and_comments(
+    surveys: Surveys, clock: Clock, redis: fakeredis.FakeAsyncRedis
+) -> None:
+    await sad_face_with_comment(surveys, "web-a", "the parcel came late")
+    await sad_face_with_comment(surveys, "web-c", "the lid was cracked")
+    handoff = Handoff("tg-9", "telegram", "customer_request", False, clock.now, context={"language": "en"})
+    await surveys.after_agent(handoff, "mina", "Mina")
+    [bot_question] = await surveys.handle(
+        "tg-9", "telegram", (await surveys.transcripts.read("tg-9"))[-1].buttons[2]["payload"]
+    )
+    await surveys.handle("tg-9", "telegram", bot_question["buttons"][2]["payload"])
+    await surveys.take_comment("tg-9", "telegram", "Mina was brilliant")
+    [taken] = [f for f in await surveys.followups.open() if f.conversation == "web-a"]
+    await surveys.followups.done(taken.id, "mina", "called back", clock.now)
+
+    await surveys.forget("web-a")
+    await surveys.forget("tg-9")
+
+    assert [f.conversation for f in await surveys.followups.open()] == ["web-c"]
+    assert await surveys.followups.done_list(10) == []
+    assert await surveys.followups.get(taken.id) is None
+    assert await surveys.followups.kudos("mina") == []
+    ratings = [{k.decode(): v.decode() for k, v in values.items()} for _, values in await redis.xrange("ratings")]
+    assert [(r["conversation"], r["comment"]) for r in ratings if "comment" in r] == [("web-c", "the lid was cracked")]
+    # The scores stay, with no words of the customer's.
+    assert sorted(r["conversation"] for r in ratings if r.get("kind") == "csat") == ["tg-9", "tg-9", "web-a", "web-c"]
