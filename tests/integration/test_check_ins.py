@@ -16,7 +16,8 @@ from bot.store.surveys import CHECK_INS
 from bot.texts import Texts
 from tests.integration.stack import ROOT, Stack, handoff_of, rasa_headers
 
-pytestmark = pytest.mark.integration
+# Chats these tests queue leave the queue afterwards, so later tests' queue places are theirs.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("queue_left_as_found")]
 TEXTS = Texts.load(ROOT / "domain.yml")
 PASSWORD = "integration-password"
 # A customer's request for a person, and their reply that all is sorted, per language.

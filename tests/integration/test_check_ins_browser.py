@@ -17,7 +17,8 @@ from tests.integration.axe import violations
 from tests.integration.stack import Stack
 from tests.integration.test_console_browser import log_out
 
-pytestmark = pytest.mark.integration
+# Chats these tests queue leave the queue afterwards, so later tests' queue places are theirs.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("browser_queue_left_as_found")]
 PASSWORD = "integration-password"
 
 

@@ -18,7 +18,8 @@ from bot.store.presence import ONLINE
 from bot.texts import Texts
 from tests.integration.stack import ROOT, Stack, conversation_of, free_port
 
-pytestmark = pytest.mark.integration
+# Chats these tests queue leave the queue afterwards, so later tests' queue places are theirs.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("queue_left_as_found")]
 TEXTS = Texts.load(ROOT / "domain.yml")
 PASSWORD = "integration-password"
 AGENT_GAP_SECONDS = 12

@@ -17,7 +17,8 @@ from tests.integration.stack import ROOT, Stack
 from tests.integration.test_console_browser import log_in, log_out
 from tests.integration.test_widget_browser import open_chat, send
 
-pytestmark = pytest.mark.integration
+# Chats these tests queue leave the queue afterwards, so later tests' queue places are theirs.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("browser_queue_left_as_found")]
 TEXTS = Texts.load(ROOT / "domain.yml")
 PASSWORD = "browser-test-password"
 # The stack's support hours (tests/integration/stack.py): the promise is computed from them.

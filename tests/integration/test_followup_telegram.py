@@ -17,7 +17,8 @@ from tests.integration.telegram_double import BotApiDouble
 from tests.integration.test_feedback_telegram import press
 from tests.integration.test_telegram_channel import post, text_update
 
-pytestmark = pytest.mark.integration
+# Chats these tests queue leave the queue afterwards, so later tests' queue places are theirs.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("browser_queue_left_as_found")]
 TEXTS = Texts.load(ROOT / "domain.yml")
 PASSWORD = "followup-telegram-password"
 OPENING = OpeningHours.from_config(read_support_file(ROOT / "tests" / "data" / "support_always_open.yml"))
