@@ -13,6 +13,7 @@ import redis
 from playwright.sync_api import Browser, sync_playwright
 
 from bot.store.handoffs import HandoffStore
+from scripts.local_redis import LocalRedis
 from support.redis_connection import async_client
 from tests.integration.stack import ROOT, Stack, running_stack
 from tests.integration.telegram_double import BotApiDouble
@@ -78,6 +79,15 @@ async def queue_left_as_found(stack: Stack) -> AsyncIterator[None]:
     before = await queued_chats(stack.redis_url)
     yield
     await close_queued_chats(stack.redis_url, keep=before)
+
+
+@pytest.fixture
+def local_redis() -> Iterator[LocalRedis]:
+    """A redis-server of the test's own (not the stack's), which the test may kill and restart."""
+    server = LocalRedis()
+    server.start()
+    yield server
+    server.kill()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,21 +14,13 @@ from support.redis_connection import async_client, sync_client
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def server() -> Iterator[LocalRedis]:
-    redis = LocalRedis()
-    redis.start()
-    yield redis
-    redis.kill()
-
-
-def restart_later(server: LocalRedis, seconds: float) -> threading.Thread:
+def restart_later(local_redis: LocalRedis, seconds: float) -> threading.Thread:
     """Kills the server now and starts it again after ``seconds``, in the background."""
-    server.kill()
+    local_redis.kill()
 
     def start_after_a_pause() -> None:
         threading.Event().wait(seconds)
-        server.start()
+        local_redis.start()
 
     thread = threading.Thread(target=start_after_a_pause)
     thread.start()
@@ -37,34 +28,34 @@ def restart_later(server: LocalRedis, seconds: float) -> threading.Thread:
 
 
 async def test_a_pooled_connection_to_a_restarted_server_is_replaced_without_an_error(
-    server: LocalRedis,
+    local_redis: LocalRedis,
 ) -> None:
-    client = async_client(server.url, socket_timeout=3, socket_connect_timeout=2)
+    client = async_client(local_redis.url, socket_timeout=3, socket_connect_timeout=2)
     try:
         await asyncio.gather(*(client.set(f"k{n}", n) for n in range(5)))  # several pooled connections
-        server.kill()
-        server.start()
+        local_redis.kill()
+        local_redis.start()
         assert await asyncio.gather(*(client.set(f"k{n}", n) for n in range(5))) == [True] * 5
     finally:
         await client.close(close_connection_pool=True)
 
 
-async def test_a_command_sent_while_redis_restarts_waits_for_it(server: LocalRedis) -> None:
-    client = async_client(server.url, socket_timeout=3, socket_connect_timeout=2)
+async def test_a_command_sent_while_redis_restarts_waits_for_it(local_redis: LocalRedis) -> None:
+    client = async_client(local_redis.url, socket_timeout=3, socket_connect_timeout=2)
     try:
         await client.ping()
-        restarting = restart_later(server, 1.5)
+        restarting = restart_later(local_redis, 1.5)
         assert await client.rpush("transcript:web-a", "hello") == 1
         restarting.join()
     finally:
         await client.close(close_connection_pool=True)
 
 
-def test_rasas_stores_ride_out_a_restart_too(server: LocalRedis) -> None:
-    client = sync_client(host="127.0.0.1", port=server.port, db=0, decode_responses=True)
+def test_rasas_stores_ride_out_a_restart_too(local_redis: LocalRedis) -> None:
+    client = sync_client(host="127.0.0.1", port=local_redis.port, db=0, decode_responses=True)
     try:
         client.set("tracker:web-a", "{}")
-        restarting = restart_later(server, 1.0)
+        restarting = restart_later(local_redis, 1.0)
         assert client.set("tracker:web-a", '{"events": []}')
         restarting.join()
         assert client.get("tracker:web-a") == '{"events": []}'
@@ -73,14 +64,14 @@ def test_rasas_stores_ride_out_a_restart_too(server: LocalRedis) -> None:
         client.connection_pool.disconnect()
 
 
-async def test_a_subscription_subscribes_again_and_says_so(server: LocalRedis) -> None:
-    publisher = async_client(server.url, socket_timeout=3, socket_connect_timeout=2)
-    subscriber = async_client(server.url, socket_connect_timeout=2)
+async def test_a_subscription_subscribes_again_and_says_so(local_redis: LocalRedis) -> None:
+    publisher = async_client(local_redis.url, socket_timeout=3, socket_connect_timeout=2)
+    subscriber = async_client(local_redis.url, socket_connect_timeout=2)
     outbox = Outbox(publisher, subscriber)
     try:
         async with outbox.following("web-a") as events:
-            server.kill()
-            server.start()
+            local_redis.kill()
+            local_redis.start()
             assert await asyncio.wait_for(anext(events), 10) == RESUBSCRIBED
             await outbox.publish("web-a", {"type": "message", "text": "after the restart"})
             assert await asyncio.wait_for(anext(events), 5) == {"type": "message", "text": "after the restart"}
