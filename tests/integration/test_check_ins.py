@@ -14,6 +14,7 @@ from bot.console.client import ConsoleAgent
 from bot.store.presence import ONLINE
 from bot.store.surveys import CHECK_INS
 from bot.texts import Texts
+from support.language import languages
 from tests.integration.stack import ROOT, Stack, handoff_of, rasa_headers
 
 # Chats these tests queue leave the queue afterwards, so later tests' queue places are theirs.
@@ -87,7 +88,7 @@ async def listed(walker: ConsoleAgent, conversation: str) -> dict[str, Any]:
     return dict(entry)
 
 
-@pytest.mark.parametrize("language", ["en", "ko"])
+@pytest.mark.parametrize("language", languages().codes)
 async def test_all_sorted_closes_the_check_in_with_thanks_and_queues_nothing(
     stack: Stack, walker: ConsoleAgent, language: str
 ) -> None:
